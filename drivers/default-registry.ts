@@ -1,0 +1,8 @@
+import { manualDriver } from './manual/manual-driver.ts';
+import { DriverRegistry } from './registry.ts';
+import { shDriver } from './sh/sh-driver.ts';
+
+/** The registry with every driver stackbook ships. */
+export function defaultRegistry(): DriverRegistry {
+  return new DriverRegistry([shDriver, manualDriver]);
+}

@@ -1,0 +1,138 @@
+import { execa } from 'execa';
+import type { Readable } from 'node:stream';
+import { LineSplitter } from './line-splitter.ts';
+import { Scrubber } from './scrubber.ts';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  cwd?: string;
+  /** Added to the inherited environment; the way secrets reach a process (never its arguments). */
+  env?: Record<string, string>;
+  /** Aborting kills the whole process group: SIGTERM, then SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
+  killGraceMs?: number;
+  /** Written to standard input, which is then closed; otherwise standard input is empty. */
+  input?: string;
+  /**
+   * Receives scrubbed pieces of whole lines as they arrive. Awaited: a slow receiver pauses the reading,
+   * so a chatty process waits instead of filling memory.
+   */
+  onOutput?: (stream: OutputStream, text: string) => void | Promise<void>;
+  /** Secret values masked in everything passed to `onOutput` and captured. */
+  scrubber?: Scrubber;
+  /** Keep up to this many characters of each stream in the result (default 0: nothing). */
+  capture?: number;
+  /** A marker put in the child's environment as STACKBOOK_STEP, so a later start can recognise orphans. */
+  marker?: string;
+  /** Called once the process has started, with its pid (also its process group id). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface ExecResult {
+  exitCode: number | undefined;
+  /** The signal that ended the process, if one did. */
+  signal: string | undefined;
+  /** True when `options.signal` aborted the run. */
+  aborted: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+const PARTIAL_FLUSH_MS = 100;
+
+/**
+ * Runs a program with an argument array — never a shell string — in its own process group, streaming its
+ * output line-wise. The only place in stackbook that starts processes.
+ */
+export const exec: Exec = async (file, args, options = {}) => {
+  const started = performance.now();
+  const scrubber = options.scrubber ?? new Scrubber();
+  const subprocess = execa(file, args, {
+    cwd: options.cwd,
+    env: { ...options.env, ...(options.marker ? { STACKBOOK_STEP: options.marker } : {}) },
+    extendEnv: true,
+    detached: true,
+    buffer: false,
+    reject: false,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    encoding: 'utf8',
+  });
+  const pid = subprocess.pid;
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    aborted = true;
+    if (pid === undefined) return;
+    killProcessGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => killProcessGroup(pid, 'SIGKILL'), options.killGraceMs ?? 2000);
+  };
+  if (pid !== undefined) options.onSpawn?.(pid);
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.input !== undefined) subprocess.stdin?.end(options.input);
+
+  const captured = { stdout: '', stderr: '' };
+  const pump = async (stream: OutputStream, readable: Readable | null) => {
+    if (!readable) return;
+    readable.setEncoding('utf8');
+    const splitter = new LineSplitter(scrubber);
+    const emit = async (text: string) => {
+      if (!text) return;
+      if (options.capture && captured[stream].length < options.capture) {
+        captured[stream] = (captured[stream] + text).slice(0, options.capture);
+      }
+      await options.onOutput?.(stream, text);
+    };
+    // A partial line (a prompt, a progress dot) is released after a quiet moment instead of waiting for \n.
+    let partialTimer: NodeJS.Timeout | undefined;
+    let flushing = Promise.resolve();
+    for await (const chunk of readable as AsyncIterable<string>) {
+      clearTimeout(partialTimer);
+      await flushing;
+      await emit(splitter.push(chunk));
+      partialTimer = setTimeout(() => {
+        flushing = emit(splitter.flushPartial());
+      }, PARTIAL_FLUSH_MS);
+    }
+    clearTimeout(partialTimer);
+    await flushing;
+    await emit(splitter.end());
+  };
+
+  try {
+    const [result] = await Promise.all([
+      subprocess,
+      pump('stdout', subprocess.stdout),
+      pump('stderr', subprocess.stderr),
+    ]);
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      aborted,
+      stdout: captured.stdout,
+      stderr: captured.stderr,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Anything the process left behind in its group goes with it.
+    if (pid !== undefined && aborted) killProcessGroup(pid, 'SIGKILL');
+  }
+};
+
+/** Sends a signal to a whole process group; a group that is already gone is not an error. */
+export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Selection } from '../../engine/select-cells.ts';
+import { junitReport } from '../../report/junit-report.ts';
+import { loadReportData } from '../../report/run-report.ts';
+import type { RunRecord } from '../../store/records.ts';
+import { cliApprover } from '../approver.ts';
+import { whoAmI, type CliContext } from '../cli-context.ts';
+import { ProgressPrinter } from '../progress-printer.ts';
+import { latestSteps } from '../../engine/engine.ts';
+
+export const EXECUTE_OPTIONS = {
+  from: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  junit: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** Writes an async sequence of text pieces to a file or a stream, honouring backpressure. */
+export async function writeAll(pieces: AsyncIterable<string>, out: NodeJS.WritableStream): Promise<void> {
+  for await (const piece of pieces) if (!out.write(piece)) await once(out, 'drain');
+}
+
+/**
+ * Executes a created run in the foreground: prints progress, cancels on Ctrl-C (a second Ctrl-C leaves at
+ * once), writes the JUnit file if asked, and answers the exit status (0 done, 1 a cell failed or waits).
+ */
+export async function executeAndReport(
+  context: CliContext,
+  run: RunRecord,
+  selection: Selection,
+  values: { yes?: boolean; junit?: string; quiet?: boolean },
+): Promise<number> {
+  const by = whoAmI();
+  const printer = new ProgressPrinter(process.stdout, { quiet: values.quiet });
+  context.engine.configure({
+    onEvents: printer.print,
+    onApprovalNeeded: cliApprover({ yes: Boolean(values.yes), by }),
+  });
+  const log = (text: string) => process.stderr.write(`${text}\n`);
+  log(`run ${run.id}: ${run.title} on ${run.datacentre}${run.mode === 'dry-run' ? ' (dry run)' : ''}`);
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (++interrupts > 1) process.exit(130);
+    log('cancelling… (Ctrl-C again to leave at once)');
+    void context.engine.cancel(run.id, by);
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  let final: RunRecord;
+  try {
+    final = await context.engine.execute(run.id, selection, by);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+  if (values.junit) {
+    const out = createWriteStream(values.junit);
+    await writeAll(junitReport(await loadReportData(context.store, final)), out);
+    await new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+  }
+  const steps = [...latestSteps(await context.store.listSteps(run.id)).values()];
+  const failed = steps.filter((step) => step.status === 'failed');
+  for (const step of failed) log(`cell '${step.cell}' failed: ${step.error?.message ?? ''}`);
+  const waiting = steps.find((step) => step.status === 'awaiting-approval');
+  if (waiting)
+    log(`cell '${waiting.cell}' awaits approval: stackbook replay ${run.id} --from ${waiting.cell} --yes`);
+  log(`run ${final.id}: ${final.status}`);
+  return ['succeeded', 'pending'].includes(final.status) ? 0 : 1;
+}

@@ -1,0 +1,61 @@
+import { asStackbookError } from '../stackbook-error.ts';
+import { exportCommand, EXPORT_USAGE } from './commands/export-command.ts';
+import { importNodesCommand, IMPORT_NODES_USAGE } from './commands/import-nodes-command.ts';
+import { replayCommand, REPLAY_USAGE } from './commands/replay-command.ts';
+import { runCommand, RUN_USAGE } from './commands/run-command.ts';
+import { runsCommand, RUNS_USAGE } from './commands/runs-command.ts';
+import { showCommand, SHOW_USAGE } from './commands/show-command.ts';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  runs: runsCommand,
+  show: showCommand,
+  replay: replayCommand,
+  export: exportCommand,
+  'import-nodes': importNodesCommand,
+};
+
+const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare metal
+
+  ${RUN_USAGE}
+  ${RUNS_USAGE}
+  ${SHOW_USAGE}
+  ${REPLAY_USAGE}
+  ${EXPORT_USAGE}
+  ${IMPORT_NODES_USAGE}
+
+Every command takes --data DIR (default ./data, or STACKBOOK_DATA), --runbooks DIR (default ./runbooks),
+--datacentres DIR (default ./datacentres) and --json where it prints records.
+Exit status: 0 success, 1 a cell failed or the run was refused, 2 bad arguments or input.`;
+
+/**
+ * Runs one CLI command and answers its exit status. The one boundary where errors become messages and exit
+ * codes: input errors (a bad file, a bad argument) exit 2, refusals and failures exit 1.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`stackbook: unknown command '${name}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (thrown) {
+    // parseArgs reports unknown or malformed options with these codes.
+    const code = (thrown as { code?: string }).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`stackbook ${name}: ${(thrown as Error).message}\n`);
+      return 2;
+    }
+    const error = asStackbookError(thrown);
+    process.stderr.write(`stackbook ${name}: ${error.message}\n`);
+    if (error.code === 'INTERNAL' && process.env.STACKBOOK_DEBUG)
+      process.stderr.write(`${(thrown as Error).stack}\n`);
+    return error.isInputError ? 2 : 1;
+  }
+}

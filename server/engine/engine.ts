@@ -1,0 +1,475 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ulid } from 'ulid';
+import type { DriverRegistry } from '../../drivers/registry.ts';
+import { Scrubber } from '../../drivers/scrubber.ts';
+import type { Approval } from '../../drivers/types.ts';
+import type { Datacentre } from '../runbook/datacentre-schema.ts';
+import { DATACENTRE_FILE, type LoadedDatacentre } from '../runbook/load-datacentre.ts';
+import { collectSecretRefs, resolveSecrets } from '../runbook/secrets.ts';
+import type { TemplateScope } from '../runbook/templates.ts';
+import { cellsOf, type CellBlock, type Runbook } from '../runbook/types.ts';
+import { StackbookError } from '../stackbook-error.ts';
+import type { EventRecord, RunMode, RunRecord, RunStatus, StepRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { resolveCellArgs, secretNamesIn } from './cell-args.ts';
+import { EventWriter } from './event-writer.ts';
+import { currentOwner } from './process-owner.ts';
+import { recoverInterrupted } from './recover-interrupted.ts';
+import { runStep, type Execution } from './step-runner.ts';
+import { selectCells, type Selection } from './select-cells.ts';
+
+export interface ApprovalRequest {
+  run: string;
+  cell: string;
+  prompt: string;
+  reason: 'manual' | 'confirm';
+}
+
+/** What a front end answers when a step needs approval: approve now, wait for `approve()`, or stop the run. */
+export type ApprovalDecision =
+  { action: 'approve'; by: string; note: string } | { action: 'wait' } | { action: 'stop'; message: string };
+
+export interface EngineDeps {
+  store: Store;
+  drivers: DriverRegistry;
+  /** Runs' working directories live under `<dataDir>/runs/<id>`. */
+  dataDir: string;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+  onApprovalNeeded?: (request: ApprovalRequest) => Promise<ApprovalDecision>;
+  /** Called with events once they are stored, in order. */
+  onEvents?: (events: readonly EventRecord[]) => void;
+}
+
+interface Active {
+  execution: Execution;
+  waiting: Map<string, { resolve(approval: Approval): void; reject(error: unknown): void }>;
+}
+
+/** Runs runbooks: creates runs from an effective runbook and a datacentre, executes cells, records it all. */
+export class Engine {
+  readonly #active = new Map<string, Active>();
+  readonly #now: () => Date;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** Sets how events are watched and approvals asked for, e.g. once a front end is ready. */
+  configure(hooks: Pick<EngineDeps, 'onEvents' | 'onApprovalNeeded'>): void {
+    Object.assign(this.deps, hooks);
+  }
+
+  /** Marks runs whose executing process died as interrupted and kills what they left running. */
+  recoverInterrupted(): Promise<string[]> {
+    return recoverInterrupted(this.deps.store, this.#now);
+  }
+
+  /**
+   * Creates a run: checks the datacentre has the sections the runbook needs, that every secret resolves and
+   * that every template names something real — all before anything runs.
+   */
+  async createRun(input: {
+    runbook: Runbook;
+    datacentre: LoadedDatacentre;
+    mode?: RunMode;
+    by: string;
+    parent?: RunRecord;
+    resumedFrom?: string;
+  }): Promise<RunRecord> {
+    const { runbook, datacentre } = input;
+    const profile = datacentre.profile as Record<string, unknown>;
+    for (const section of runbook.needs) {
+      const value = profile[section];
+      if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+        throw new StackbookError(
+          'BAD_ARGUMENT',
+          `runbook '${runbook.id}' needs the datacentre section '${section}', which ${datacentre.name} does not have`,
+          { location: { file: datacentre.file, field: section } },
+        );
+      }
+    }
+    await this.#secrets(runbook, datacentre);
+    const id = ulid();
+    const createdAt = this.#now().toISOString();
+    const run: RunRecord = {
+      id,
+      runbook: runbook.id,
+      title: runbook.title,
+      sourceSha256: createHash('sha256')
+        .update(runbook.sources.map((source) => source.sha256).join('\n'))
+        .digest('hex'),
+      effective: runbook,
+      datacentre: datacentre.name,
+      datacentreDir: datacentre.dir,
+      datacentreSnapshot: datacentre.profile,
+      mode: input.mode ?? 'live',
+      status: 'pending',
+      parent: input.parent?.id ?? null,
+      resumedFrom: input.resumedFrom ?? null,
+      startedBy: input.by,
+      // A resume continues in its parent's directory, where the earlier cells left their files.
+      workdir:
+        input.resumedFrom && input.parent ? input.parent.workdir : path.join(this.deps.dataDir, 'runs', id),
+      owner: null,
+      createdAt,
+      startedAt: null,
+      finishedAt: null,
+    };
+    // Every template must name something real; results of cells not yet run are placeholders here.
+    const scope = this.#scope(run, {}, true);
+    for (const cell of cellsOf(runbook)) resolveCellArgs(cell, this.#driver(cell), scope);
+    await this.deps.store.insertRun(run);
+    await this.deps.store.audit({
+      ts: createdAt,
+      who: input.by,
+      action: 'create',
+      run: id,
+      cell: null,
+      detail: { mode: run.mode },
+    });
+    return run;
+  }
+
+  /**
+   * A new run from a recorded one's snapshot (same effective runbook, same datacentre snapshot). With `from`,
+   * the results of the cells before it are reused from the recorded run: a resume.
+   */
+  async replay(runId: string, options: { from?: string; by: string }): Promise<RunRecord> {
+    const parent = await this.getRun(runId);
+    const cells = cellsOf(parent.effective);
+    const fromIndex = options.from === undefined ? 0 : cells.findIndex((cell) => cell.name === options.from);
+    if (fromIndex < 0) throw new StackbookError('NOT_FOUND', `run ${runId} has no cell '${options.from}'`);
+    const run = await this.createRun({
+      runbook: parent.effective,
+      datacentre: snapshotOf(parent),
+      mode: parent.mode,
+      by: options.by,
+      parent,
+      resumedFrom: options.from,
+    });
+    const recorded = latestSteps(await this.deps.store.listSteps(parent.id));
+    let seq = 0;
+    for (const cell of cells.slice(0, fromIndex)) {
+      const step = recorded.get(cell.name);
+      if (step?.status !== 'succeeded') continue;
+      await this.deps.store.insertStep({
+        ...step,
+        run: run.id,
+        seq: ++seq,
+        reusedFrom: step.reusedFrom ?? parent.id,
+        pgid: null,
+      });
+    }
+    await this.deps.store.audit({
+      ts: this.#now().toISOString(),
+      who: options.by,
+      action: 'replay',
+      run: run.id,
+      cell: options.from ?? null,
+      detail: { parent: parent.id },
+    });
+    return run;
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run) throw new StackbookError('NOT_FOUND', `no run ${runId}`);
+    return run;
+  }
+
+  isActive(runId: string): boolean {
+    return this.#active.has(runId);
+  }
+
+  /**
+   * Executes cells of a run in runbook order: `{ cells }` those only, `{ all }` every cell not excluded from
+   * run-all, `{ from }` that cell and the ones after it. A cell whose `needs` have not succeeded is refused
+   * (or, inside run-all, skipped with the reason). Resolves with the run's final record.
+   */
+  async execute(runId: string, selection: Selection, by: string): Promise<RunRecord> {
+    const { store } = this.deps;
+    const run = await this.getRun(runId);
+    if (this.#active.has(runId)) throw new StackbookError('CONFLICT', `run ${runId} is already executing`);
+    const cells = selectCells(cellsOf(run.effective), selection);
+    refuseUnmetNeeds(cells, latestSteps(await store.listSteps(run.id)));
+    await mkdir(run.workdir, { recursive: true });
+    const datacentre = snapshotOf(run);
+    const secrets = await this.#secrets(run.effective, datacentre);
+    const writer = new EventWriter(
+      store,
+      run.id,
+      await store.maxEventSeq(run.id),
+      this.#now,
+      this.deps.onEvents,
+    );
+    const active: Active = { waiting: new Map(), execution: undefined as unknown as Execution };
+    active.execution = {
+      run,
+      store,
+      writer,
+      scrubber: new Scrubber(secrets.values()),
+      secrets,
+      cancel: new AbortController(),
+      now: this.#now,
+      approve: (seq, cell, prompt, reason) => this.#awaitApproval(active, seq, cell, prompt, reason),
+    };
+    this.#active.set(runId, active);
+    const startedAt = this.#now().toISOString();
+    await store.updateRun(runId, {
+      status: 'running',
+      owner: currentOwner(),
+      startedAt: run.startedAt ?? startedAt,
+      finishedAt: null,
+    });
+    await store.audit({
+      ts: startedAt,
+      who: by,
+      action: 'execute',
+      run: runId,
+      cell: null,
+      detail: selection,
+    });
+    await writer.append('status', null, JSON.stringify({ run: runId, status: 'running' }));
+
+    let outcome: RunStatus | undefined;
+    try {
+      outcome = await this.#executeCells(active.execution, cells, selection);
+    } finally {
+      const steps = latestSteps(await store.listSteps(runId));
+      outcome ??= 'failed';
+      if (outcome === 'succeeded') {
+        const open = cellsOf(run.effective).some(
+          (cell) =>
+            !cell.attrs.excludeFromRunAll &&
+            !['succeeded', 'skipped'].includes(steps.get(cell.name)?.status ?? ''),
+        );
+        if (open) outcome = 'pending';
+      }
+      const finished = ['pending', 'awaiting-approval'].includes(outcome) ? null : this.#now().toISOString();
+      await writer.append('status', null, JSON.stringify({ run: runId, status: outcome }));
+      await writer.flush();
+      await store.updateRun(runId, { status: outcome, owner: null, finishedAt: finished ?? undefined });
+      this.#active.delete(runId);
+    }
+    return this.getRun(runId);
+  }
+
+  async #executeCells(execution: Execution, cells: CellBlock[], selection: Selection): Promise<RunStatus> {
+    const { store, run } = execution;
+    let stopped: { status: RunStatus; reason: string } | undefined;
+    for (const cell of cells) {
+      const steps = latestSteps(await store.listSteps(run.id));
+      const unmet = cell.attrs.needs.filter((need) => steps.get(need)?.status !== 'succeeded');
+      const reason =
+        stopped?.reason ??
+        (unmet.length
+          ? `needs ${unmet.map((need) => `'${need}' (${steps.get(need)?.status ?? 'not run'})`).join(', ')}, which has not succeeded`
+          : undefined);
+      if (reason) {
+        await this.#recordSkipped(execution, cell, stopped ? reason : `not run: it ${reason}`);
+        continue;
+      }
+      const scope = this.#scope(
+        run,
+        Object.fromEntries(
+          [...steps]
+            .filter(([, step]) => step.status === 'succeeded')
+            .map(([name, step]) => [name, step.result]),
+        ),
+        run.mode === 'dry-run',
+      );
+      let status;
+      try {
+        status = await runStep(execution, cell, this.#driver(cell), scope);
+      } catch (error) {
+        if (error instanceof StackbookError && error.code === 'NEEDS_APPROVAL') {
+          stopped = { status: 'awaiting-approval', reason: `not run: '${cell.name}' awaits approval` };
+          break;
+        }
+        throw error;
+      }
+      if (status === 'cancelled') stopped = { status: 'cancelled', reason: 'not run: the run was cancelled' };
+      else if (status === 'failed' && !cell.attrs.continueOnError) {
+        stopped = { status: 'failed', reason: `not run: '${cell.name}' failed` };
+      }
+    }
+    if (stopped) return stopped.status;
+    const steps = latestSteps(await store.listSteps(run.id));
+    return cells.some((cell) => steps.get(cell.name)?.status === 'failed') ? 'failed' : 'succeeded';
+  }
+
+  async #recordSkipped(execution: Execution, cell: CellBlock, reason: string): Promise<void> {
+    const { store, run, writer } = execution;
+    const seq = await store.nextStepSeq(run.id);
+    const at = this.#now().toISOString();
+    const error = { code: 'SKIPPED', message: reason };
+    await store.insertStep({
+      run: run.id,
+      seq,
+      cell: cell.name,
+      driver: this.#driver(cell).name,
+      args: null,
+      status: 'skipped',
+      attempt: 0,
+      startedAt: at,
+      finishedAt: at,
+      result: null,
+      error,
+      reusedFrom: null,
+      approvedBy: null,
+      approvalNote: null,
+      pgid: null,
+    });
+    await writer.append('status', seq, JSON.stringify({ cell: cell.name, status: 'skipped', error }));
+  }
+
+  /** Cancels a run's execution: aborts the running step (its whole process group) and skips the rest. */
+  async cancel(runId: string, by: string): Promise<boolean> {
+    const active = this.#active.get(runId);
+    if (!active) return false;
+    await this.deps.store.audit({
+      ts: this.#now().toISOString(),
+      who: by,
+      action: 'cancel',
+      run: runId,
+      cell: null,
+      detail: null,
+    });
+    const error = new StackbookError('CANCELLED', `cancelled by ${by}`);
+    active.execution.cancel.abort(error);
+    for (const waiter of active.waiting.values()) waiter.reject(error);
+    return true;
+  }
+
+  /** Approves a step that waits for approval (a manual cell, or a cell with `confirm`). */
+  async approve(runId: string, cell: string, by: string, note: string): Promise<void> {
+    const waiter = this.#active.get(runId)?.waiting.get(cell);
+    if (!waiter)
+      throw new StackbookError('CONFLICT', `cell '${cell}' of run ${runId} is not waiting for approval`);
+    waiter.resolve({ by, note, at: this.#now().toISOString() });
+  }
+
+  async #awaitApproval(
+    active: Active,
+    seq: number,
+    cell: CellBlock,
+    prompt: string,
+    reason: 'manual' | 'confirm',
+  ): Promise<Approval> {
+    const { store, run, writer } = active.execution;
+    await store.updateStep(run.id, seq, { status: 'awaiting-approval' });
+    await store.updateRun(run.id, { status: 'awaiting-approval' });
+    await writer.append(
+      'status',
+      seq,
+      JSON.stringify({ cell: cell.name, status: 'awaiting-approval', reason, prompt }),
+    );
+    const decision = (await this.deps.onApprovalNeeded?.({
+      run: run.id,
+      cell: cell.name,
+      prompt,
+      reason,
+    })) ?? { action: 'wait' };
+    if (decision.action === 'stop') throw new StackbookError('NEEDS_APPROVAL', decision.message);
+    const approval =
+      decision.action === 'approve'
+        ? { by: decision.by, note: decision.note, at: this.#now().toISOString() }
+        : await new Promise<Approval>((resolve, reject) =>
+            active.waiting.set(cell.name, { resolve, reject }),
+          ).finally(() => active.waiting.delete(cell.name));
+    await store.updateStep(run.id, seq, {
+      status: 'running',
+      approvedBy: approval.by,
+      approvalNote: approval.note,
+    });
+    await store.updateRun(run.id, { status: 'running' });
+    await store.audit({
+      ts: approval.at,
+      who: approval.by,
+      action: 'approve',
+      run: run.id,
+      cell: cell.name,
+      detail: { note: approval.note, reason },
+    });
+    await writer.append(
+      'status',
+      seq,
+      JSON.stringify({ cell: cell.name, status: 'running', approved_by: approval.by, note: approval.note }),
+    );
+    return approval;
+  }
+
+  /** Every secret the run can need, resolved now: a missing one stops the run before anything runs. */
+  async #secrets(runbook: Runbook, datacentre: LoadedDatacentre): Promise<Map<string, string>> {
+    const names = [
+      ...collectSecretRefs(datacentre.profile).map((ref) => ref.name),
+      ...cellsOf(runbook).flatMap(secretNamesIn),
+    ];
+    return resolveSecrets(datacentre, names, this.deps.env ?? process.env);
+  }
+
+  #scope(run: RunRecord, cells: Record<string, unknown>, placeholders: boolean): TemplateScope {
+    return {
+      dc: { name: run.datacentre, ...(run.datacentreSnapshot as object) },
+      cells,
+      run: {
+        id: run.id,
+        started: run.createdAt,
+        mode: run.mode,
+        params: run.effective.params,
+        workdir: run.workdir,
+      },
+      placeholders,
+    };
+  }
+
+  #driver(cell: CellBlock) {
+    const driver = this.deps.drivers.get(cell.driver);
+    if (!driver) {
+      throw new StackbookError('PARSE_ERROR', `unknown driver '${cell.driver}'`, {
+        location: { file: cell.provenance.file, line: cell.provenance.line },
+      });
+    }
+    return driver;
+  }
+}
+
+/** The datacentre a run was created with, as recorded (secret values are resolved afresh). */
+function snapshotOf(run: RunRecord): LoadedDatacentre {
+  return {
+    name: run.datacentre,
+    dir: run.datacentreDir,
+    file: path.join(run.datacentreDir, DATACENTRE_FILE),
+    profile: run.datacentreSnapshot as Datacentre,
+    lines: {},
+  };
+}
+
+/** The latest step of each cell. */
+export function latestSteps(steps: readonly StepRecord[]): Map<string, StepRecord> {
+  const latest = new Map<string, StepRecord>();
+  for (const step of steps) latest.set(step.cell, step);
+  return latest;
+}
+
+/**
+ * Refuses an execution up front when a selected cell needs one that has not succeeded and is not selected
+ * to run before it.
+ */
+function refuseUnmetNeeds(cells: readonly CellBlock[], steps: ReadonlyMap<string, StepRecord>): void {
+  const earlier = new Set<string>();
+  for (const cell of cells) {
+    for (const need of cell.attrs.needs) {
+      if (earlier.has(need) || steps.get(need)?.status === 'succeeded') continue;
+      throw new StackbookError(
+        'REFUSED',
+        `cell '${cell.name}' needs '${need}', which has not succeeded in this run (${steps.get(need)?.status ?? 'not run'})`,
+        { details: { cell: cell.name, need } },
+      );
+    }
+    earlier.add(cell.name);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Store } from '../store/store.ts';
+import type { EventKind, EventRecord } from '../store/records.ts';
+
+const FLUSH_MS = 100;
+const MAX_EVENT_CHARS = 64 * 1024;
+const HIGH_WATER_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Buffers a run's events and writes them in batches, one transaction per batch, at least every 100 ms.
+ * Consecutive output of one step merges into events of up to 64 KiB, so a chatty cell costs a few rows per
+ * second, not one per line. Past a high-water mark `append` waits for the next write: a producer faster than
+ * the disk is slowed down rather than buffered without bound.
+ */
+export class EventWriter {
+  #queue: EventRecord[] = [];
+  #chars = 0;
+  #seq: number;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #failure: unknown;
+
+  constructor(
+    private readonly store: Store,
+    private readonly run: string,
+    lastSeq: number,
+    private readonly now: () => Date,
+    private readonly onStored?: (events: readonly EventRecord[]) => void,
+  ) {
+    this.#seq = lastSeq;
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  async append(kind: EventKind, step: number | null, data: string): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    const last = this.#queue.at(-1);
+    const mergeable = kind === 'stdout' || kind === 'stderr' || kind === 'log';
+    if (
+      mergeable &&
+      last &&
+      last.kind === kind &&
+      last.step === step &&
+      last.data.length + data.length <= MAX_EVENT_CHARS
+    ) {
+      last.data += data;
+    } else {
+      this.#queue.push({ run: this.run, seq: ++this.#seq, step, ts: this.now().toISOString(), kind, data });
+    }
+    this.#chars += data.length;
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS);
+    if (this.#chars > HIGH_WATER_CHARS) await this.flush();
+  }
+
+  /** Writes everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#queue.length) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#chars = 0;
+    this.#flushing = this.store
+      .appendEvents(batch)
+      .then(() => this.onStored?.(batch))
+      .catch((error: unknown) => {
+        this.#failure = error;
+        throw error;
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    await this.#flushing;
+  }
+}

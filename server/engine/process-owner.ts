@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The start time of a process in clock ticks since boot, which tells a live pid from a reused one. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid:starttime` of this process: the owner written on runs it executes. */
+export function currentOwner(): string {
+  return `${process.pid}:${startTime(process.pid) ?? '0'}`;
+}
+
+/** Whether the process that wrote `owner` is still the same live process. */
+export function isOwnerAlive(owner: string): boolean {
+  const [pid, start] = owner.split(':');
+  return startTime(Number(pid)) === start;
+}
+
+/** Whether process `pid` carries the given STACKBOOK_STEP marker (so it is ours to kill, not a reused pid). */
+function carriesMarker(pid: string, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`STACKBOOK_STEP=${marker}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether some live member of process group `pgid` carries the marker. The group's leader (the cell's
+ * shell) may be gone while its children live on, so every process is looked at, not just the leader.
+ */
+export function groupCarriesMarker(pgid: number, marker: string): boolean {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (group === pgid && carriesMarker(pid, marker)) return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
+}

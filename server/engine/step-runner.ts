@@ -1,0 +1,176 @@
+import { exec, type ExecOptions } from '../../drivers/exec.ts';
+import type { Scrubber } from '../../drivers/scrubber.ts';
+import type { AnyDriver, Approval, DriverContext } from '../../drivers/types.ts';
+import type { TemplateScope } from '../runbook/templates.ts';
+import type { CellBlock } from '../runbook/types.ts';
+import { asStackbookError, StackbookError } from '../stackbook-error.ts';
+import type { RunRecord, StepStatus } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { parseCellArgs, resolveCellArgs } from './cell-args.ts';
+import type { EventWriter } from './event-writer.ts';
+
+/** What one execution of a run shares between its steps. */
+export interface Execution {
+  run: RunRecord;
+  store: Store;
+  writer: EventWriter;
+  scrubber: Scrubber;
+  secrets: ReadonlyMap<string, string>;
+  /** Aborted by cancel. */
+  cancel: AbortController;
+  now(): Date;
+  /** Asks for an operator's approval of a step; rejects with NEEDS_APPROVAL when nobody can give it now. */
+  approve(step: number, cell: CellBlock, prompt: string, reason: 'manual' | 'confirm'): Promise<Approval>;
+}
+
+const RETRY_BASE_MS = 250;
+const RETRY_MAX_MS = 5000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/**
+ * Executes one cell as one step: resolve templates, parse arguments, (approval), validate, then run with
+ * timeout and retries. Everything that happens is written to the step row and its events; the returned
+ * status is the step's final one.
+ */
+export async function runStep(
+  execution: Execution,
+  cell: CellBlock,
+  driver: AnyDriver,
+  scope: TemplateScope,
+): Promise<StepStatus> {
+  const { run, store, writer } = execution;
+  const seq = await store.nextStepSeq(run.id);
+  const stamp = () => execution.now().toISOString();
+  await store.insertStep({
+    run: run.id,
+    seq,
+    cell: cell.name,
+    driver: driver.name,
+    args: null,
+    status: 'running',
+    attempt: 0,
+    startedAt: stamp(),
+    finishedAt: null,
+    result: null,
+    error: null,
+    reusedFrom: null,
+    approvedBy: null,
+    approvalNote: null,
+    pgid: null,
+  });
+  const status = (value: StepStatus, extra: Record<string, unknown> = {}) =>
+    writer.append('status', seq, JSON.stringify({ cell: cell.name, status: value, ...extra }));
+  const finish = async (value: StepStatus, fields: { result?: unknown; error?: StackbookError }) => {
+    const error =
+      fields.error &&
+      execution.scrubber.scrubValue({ code: fields.error.code, message: fields.error.message });
+    await store.updateStep(run.id, seq, {
+      status: value,
+      finishedAt: stamp(),
+      result: fields.result === undefined ? undefined : execution.scrubber.scrubValue(fields.result),
+      error: error ?? undefined,
+    });
+    await status(value, error ? { error } : {});
+    return value;
+  };
+  await status('running');
+
+  let attemptSignal: AbortSignal = execution.cancel.signal;
+  const ctx: DriverContext = {
+    runId: run.id,
+    cellName: cell.name,
+    workdir: run.workdir,
+    get signal() {
+      return attemptSignal;
+    },
+    log: (stream, text) => writer.append(stream, seq, execution.scrubber.scrub(text)),
+    progress: (progress) =>
+      void writer.append('progress', seq, JSON.stringify({ cell: cell.name, ...progress })),
+    exec: (file, args, options: ExecOptions = {}) =>
+      exec(file, args, {
+        signal: attemptSignal,
+        scrubber: execution.scrubber,
+        marker: `${run.id}/${seq}`,
+        onSpawn: (pid) => void store.updateStep(run.id, seq, { pgid: pid }).catch(() => undefined),
+        onOutput: (stream, text) => writer.append(stream, seq, text),
+        ...options,
+      }),
+    secret(name) {
+      const value = execution.secrets.get(name);
+      if (value === undefined) throw new StackbookError('SECRET_MISSING', `secret ${name} is not set`);
+      return value;
+    },
+    requestApproval: (prompt) => execution.approve(seq, cell, prompt, 'manual'),
+  };
+
+  let args: unknown;
+  try {
+    const resolved = resolveCellArgs(cell, driver, scope);
+    args = parseCellArgs(cell, driver, resolved);
+    await store.updateStep(run.id, seq, { args: resolved });
+    if (run.mode === 'dry-run') {
+      await driver.validate?.(args, ctx);
+      const plan = driver.plan(args, ctx);
+      for (const action of plan) await ctx.log('log', `would ${action.kind}: ${action.summary}\n`);
+      return await finish('succeeded', { result: { plan } });
+    }
+    if (cell.attrs.confirm)
+      await execution.approve(seq, cell, `Run cell '${cell.name}' (${driver.name})?`, 'confirm');
+    await driver.validate?.(args, ctx);
+  } catch (error) {
+    const failure = asStackbookError(error, 'DRIVER_ERROR');
+    if (failure.code === 'NEEDS_APPROVAL') throw failure;
+    return finish(execution.cancel.signal.aborted ? 'cancelled' : 'failed', { error: failure });
+  }
+
+  const attempts = 1 + cell.attrs.retries;
+  for (let attempt = 1; ; attempt++) {
+    const attemptController = new AbortController();
+    const onCancel = () =>
+      attemptController.abort(new StackbookError('CANCELLED', 'cancelled by an operator'));
+    execution.cancel.signal.addEventListener('abort', onCancel, { once: true });
+    const timeout =
+      cell.attrs.timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              attemptController.abort(
+                new StackbookError('TIMEOUT', `timed out after ${cell.attrs.timeoutMs! / 1000} s`),
+              ),
+            cell.attrs.timeoutMs,
+          );
+    attemptSignal = attemptController.signal;
+    await store.updateStep(run.id, seq, { attempt });
+    if (attempt > 1) await status('running', { attempt });
+    try {
+      const output = driver.result.parse(await driver.run(args, ctx));
+      return await finish('succeeded', { result: output });
+    } catch (error) {
+      const reason = attemptController.signal.aborted ? attemptController.signal.reason : error;
+      const failure = asStackbookError(reason, 'DRIVER_ERROR');
+      if (failure.code === 'NEEDS_APPROVAL') throw failure;
+      if (failure.code === 'CANCELLED') return await finish('cancelled', { error: failure });
+      if (attempt >= attempts) return await finish('failed', { error: failure });
+      const delay = Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
+      await ctx.log(
+        'log',
+        `attempt ${attempt} of ${attempts} failed: ${failure.message}; retrying in ${delay} ms\n`,
+      );
+      await sleep(delay, execution.cancel.signal);
+      if (execution.cancel.signal.aborted) {
+        return await finish('cancelled', {
+          error: new StackbookError('CANCELLED', 'cancelled by an operator'),
+        });
+      }
+    } finally {
+      clearTimeout(timeout);
+      execution.cancel.signal.removeEventListener('abort', onCancel);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { latestSteps } from '../engine/engine.ts';
+import { cellsOf, type CellBlock } from '../runbook/types.ts';
+import type { EventRecord, RunRecord, StepRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+
+/** A run with what a report needs: its record, the latest step of each cell, and a way to read outputs. */
+export interface RunReportData {
+  run: RunRecord;
+  cells: { cell: CellBlock; step: StepRecord | undefined }[];
+  /** A step's output events (stdout, stderr, log), streamed a page at a time. */
+  output(step: StepRecord): AsyncGenerator<EventRecord>;
+}
+
+export async function loadReportData(store: Store, run: RunRecord): Promise<RunReportData> {
+  const steps = latestSteps(await store.listSteps(run.id));
+  return {
+    run,
+    cells: cellsOf(run.effective).map((cell) => ({ cell, step: steps.get(cell.name) })),
+    async *output(step) {
+      // A reused step's output lives in the run it was recorded in.
+      const runId = step.reusedFrom ?? step.run;
+      const source = step.reusedFrom
+        ? (await store.listSteps(runId)).find(
+            (s) => s.cell === step.cell && s.status === 'succeeded' && !s.reusedFrom,
+          )
+        : step;
+      if (!source) return;
+      for (let after = 0; ;) {
+        const page = await store.listStepEvents(runId, source.seq, after, 500);
+        if (!page.length) return;
+        for (const event of page) if (event.kind !== 'status' && event.kind !== 'progress') yield event;
+        after = page.at(-1)!.seq;
+      }
+    },
+  };
+}
+
+/** Seconds between two ISO timestamps, or undefined when either is missing. */
+export function durationSeconds(from: string | null, to: string | null): number | undefined {
+  return from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : undefined;
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined) return '–';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { exec } from '../../drivers/exec.ts';
+import { Scrubber } from '../../drivers/scrubber.ts';
+import { processAlive } from '../helpers/process-alive.ts';
+
+
+describe('exec', () => {
+  it('streams whole lines of stdout and stderr and reports the exit code', async () => {
+    const seen: string[] = [];
+    const result = await exec('bash', ['-c', 'echo one; echo two >&2; echo three; exit 3'], {
+      onOutput: (stream, text) => void seen.push(`${stream}:${text}`),
+    });
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.aborted, false);
+    assert.equal(seen.filter((s) => s.startsWith('stdout')).map((s) => s.slice(7)).join(''), 'one\nthree\n');
+    assert.ok(seen.includes('stderr:two\n'));
+  });
+
+  it('passes arguments as an array: shell syntax in them stays inert', async () => {
+    const result = await exec('printf', ['%s\n', '$(touch /tmp/stackbook-injected); `id`'], { capture: 1000 });
+    assert.equal(result.stdout, '$(touch /tmp/stackbook-injected); `id`\n');
+  });
+
+  it('masks secret values in output, also across chunk boundaries of a partial line', async () => {
+    const scrubber = new Scrubber(['hunter2-secret']);
+    const result = await exec('bash', ['-c', 'echo "pw=hunter2-secret"; printf "hunter2-"; sleep 0.3; printf "secret\\n"'], {
+      scrubber,
+      capture: 1000,
+    });
+    assert.equal(result.stdout.includes('hunter2-secret'), false);
+    assert.equal(result.stdout.includes('hunter2-'), false, 'no partial secret leaks when a line is flushed early');
+    assert.match(result.stdout, /pw=\*{8}/);
+  });
+
+  it('releases a partial line after a quiet moment', async () => {
+    const pieces: { text: string; at: number }[] = [];
+    const started = Date.now();
+    await exec('bash', ['-c', 'printf "waiting..."; sleep 1; echo done'], {
+      onOutput: (_, text) => void pieces.push({ text, at: Date.now() - started }),
+    });
+    assert.equal(pieces[0]!.text, 'waiting...');
+    assert.ok(pieces[0]!.at < 800, `partial line came after ${pieces[0]!.at} ms`);
+    assert.equal(pieces.map((p) => p.text).join(''), 'waiting...done\n');
+  });
+
+  it('an abort kills the whole process group, children included', async () => {
+    const controller = new AbortController();
+    let childPids: number[] = [];
+    const run = exec('bash', ['-c', 'sleep 300 & echo $!; sleep 300 & echo $!; wait'], {
+      signal: controller.signal,
+      onOutput: (_, text) => {
+        childPids.push(...text.trim().split('\n').map(Number));
+        if (childPids.length >= 2) controller.abort();
+      },
+    });
+    const result = await run;
+    assert.equal(result.aborted, true);
+    childPids = childPids.filter(Boolean);
+    assert.equal(childPids.length, 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const pid of childPids) assert.equal(processAlive(pid), false, `child ${pid} survived`);
+  });
+
+  it('holds a fast producer back while the receiver is slow (bounded memory)', async () => {
+    let received = 0;
+    const result = await exec('bash', ['-c', 'yes line | head -n 200000'], {
+      onOutput: async (_, text) => {
+        received += text.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    assert.equal(result.exitCode, 0);
+    assert.equal(received, 200000 * 5);
+  });
+});

@@ -236,7 +236,7 @@ export class Engine {
 
     let outcome: RunStatus | undefined;
     try {
-      outcome = await this.#executeCells(active.execution, cells, selection);
+      outcome = await this.#executeCells(active.execution, cells);
     } finally {
       const steps = latestSteps(await store.listSteps(runId));
       outcome ??= 'failed';
@@ -257,7 +257,7 @@ export class Engine {
     return this.getRun(runId);
   }
 
-  async #executeCells(execution: Execution, cells: CellBlock[], selection: Selection): Promise<RunStatus> {
+  async #executeCells(execution: Execution, cells: CellBlock[]): Promise<RunStatus> {
     const { store, run } = execution;
     let stopped: { status: RunStatus; reason: string } | undefined;
     for (const cell of cells) {
@@ -272,15 +272,16 @@ export class Engine {
         await this.#recordSkipped(execution, cell, stopped ? reason : `not run: it ${reason}`);
         continue;
       }
-      const scope = this.#scope(
-        run,
-        Object.fromEntries(
-          [...steps]
-            .filter(([, step]) => step.status === 'succeeded')
-            .map(([name, step]) => [name, step.result]),
-        ),
-        run.mode === 'dry-run',
-      );
+      // A dry run's results are plans, not results: later cells see placeholders instead.
+      const dryRun = run.mode === 'dry-run';
+      const results = dryRun
+        ? {}
+        : Object.fromEntries(
+            [...steps]
+              .filter(([, step]) => step.status === 'succeeded')
+              .map(([name, step]) => [name, step.result]),
+          );
+      const scope = this.#scope(run, results, dryRun);
       let status;
       try {
         status = await runStep(execution, cell, this.#driver(cell), scope);
@@ -373,7 +374,11 @@ export class Engine {
       prompt,
       reason,
     })) ?? { action: 'wait' };
-    if (decision.action === 'stop') throw new StackbookError('NEEDS_APPROVAL', decision.message);
+    if (decision.action === 'stop') {
+      // The step stays waiting; its error says why nobody approved it and how to go on.
+      await store.updateStep(run.id, seq, { error: { code: 'NEEDS_APPROVAL', message: decision.message } });
+      throw new StackbookError('NEEDS_APPROVAL', decision.message);
+    }
     const approval =
       decision.action === 'approve'
         ? { by: decision.by, note: decision.note, at: this.#now().toISOString() }

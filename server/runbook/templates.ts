@@ -1,4 +1,5 @@
 import { StackbookError } from '../stackbook-error.ts';
+import { isSecretRef, type SecretRef } from './datacentre-schema.ts';
 
 /** What templates can reach. `cells` holds finished cells' typed results. */
 export interface TemplateScope {
@@ -16,26 +17,11 @@ export interface TemplateSite {
   lineOf(field: string): number | undefined;
 }
 
-/** A `{ secret: NAME }` reference: resolved only inside the driver call. */
-export interface SecretRef {
-  secret: string;
-}
-
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const WHOLE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 const SEGMENT = /^(?:[A-Za-z0-9_-]+|\*)$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ROOTS = ['dc', 'cells', 'run', 'secrets'];
-
-export function isSecretRef(value: unknown): value is SecretRef {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.keys(value).length === 1 &&
-    typeof (value as SecretRef).secret === 'string'
-  );
-}
 
 /** Splits `dc.machines[0].name` into segments; null when the path is not well-formed. */
 function splitPath(path: string): string[] | null {

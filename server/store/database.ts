@@ -67,7 +67,9 @@ export class Database {
   }
 
   #finalize(statement: sqlite3.Statement): Promise<void> {
-    return new Promise((resolve, reject) => statement.finalize((error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      statement.finalize((error) => (error ? reject(error) : resolve())),
+    );
   }
 
   close(): Promise<void> {

@@ -4,7 +4,6 @@ import { exec } from '../../drivers/exec.ts';
 import { Scrubber } from '../../drivers/scrubber.ts';
 import { processAlive } from '../helpers/process-alive.ts';
 
-
 describe('exec', () => {
   it('streams whole lines of stdout and stderr and reports the exit code', async () => {
     const seen: string[] = [];
@@ -13,23 +12,39 @@ describe('exec', () => {
     });
     assert.equal(result.exitCode, 3);
     assert.equal(result.aborted, false);
-    assert.equal(seen.filter((s) => s.startsWith('stdout')).map((s) => s.slice(7)).join(''), 'one\nthree\n');
+    assert.equal(
+      seen
+        .filter((s) => s.startsWith('stdout'))
+        .map((s) => s.slice(7))
+        .join(''),
+      'one\nthree\n',
+    );
     assert.ok(seen.includes('stderr:two\n'));
   });
 
   it('passes arguments as an array: shell syntax in them stays inert', async () => {
-    const result = await exec('printf', ['%s\n', '$(touch /tmp/stackbook-injected); `id`'], { capture: 1000 });
+    const result = await exec('printf', ['%s\n', '$(touch /tmp/stackbook-injected); `id`'], {
+      capture: 1000,
+    });
     assert.equal(result.stdout, '$(touch /tmp/stackbook-injected); `id`\n');
   });
 
   it('masks secret values in output, also across chunk boundaries of a partial line', async () => {
     const scrubber = new Scrubber(['hunter2-secret']);
-    const result = await exec('bash', ['-c', 'echo "pw=hunter2-secret"; printf "hunter2-"; sleep 0.3; printf "secret\\n"'], {
-      scrubber,
-      capture: 1000,
-    });
+    const result = await exec(
+      'bash',
+      ['-c', 'echo "pw=hunter2-secret"; printf "hunter2-"; sleep 0.3; printf "secret\\n"'],
+      {
+        scrubber,
+        capture: 1000,
+      },
+    );
     assert.equal(result.stdout.includes('hunter2-secret'), false);
-    assert.equal(result.stdout.includes('hunter2-'), false, 'no partial secret leaks when a line is flushed early');
+    assert.equal(
+      result.stdout.includes('hunter2-'),
+      false,
+      'no partial secret leaks when a line is flushed early',
+    );
     assert.match(result.stdout, /pw=\*{8}/);
   });
 

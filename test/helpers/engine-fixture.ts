@@ -19,7 +19,7 @@ machines:
     pm_port: 6230
     pm_user: admin
     pm_password: { secret: TEST_IPMI_PASSWORD }
-  - name: "n2; touch INJECTED"
+  - name: node-2
     mac: [52:54:00:00:00:02]
     pm_type: ipmi
     pm_addr: 127.0.0.1
@@ -28,6 +28,8 @@ machines:
     pm_password: { secret: TEST_IPMI_PASSWORD }
 params:
   greeting: hello
+  # Free-form values reach sh cells too; they must stay inert words.
+  labels: ["rack-1", "n2; touch INJECTED", "$(touch INJECTED2)", "\`touch INJECTED3\`"]
 `;
 
 /** A temp data dir, a datacentre with a secret in its secrets.env, a store and an engine over them. */
@@ -58,7 +60,12 @@ export async function engineFixture(deps: Partial<EngineDeps> = {}) {
     runbook: (markdown: string, file = path.join(dir, 'rb.md')) => parseRunbook(markdown, file, drivers),
     /** Creates a run of the given Markdown runbook. */
     create: async (markdown: string, mode: 'live' | 'dry-run' = 'live') =>
-      engine.createRun({ runbook: parseRunbook(markdown, path.join(dir, 'rb.md'), drivers), datacentre, mode, by: 'tester' }),
+      engine.createRun({
+        runbook: parseRunbook(markdown, path.join(dir, 'rb.md'), drivers),
+        datacentre,
+        mode,
+        by: 'tester',
+      }),
     async close() {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -65,8 +65,12 @@ export async function executeAndReport(
   const failed = steps.filter((step) => step.status === 'failed');
   for (const step of failed) log(`cell '${step.cell}' failed: ${step.error?.message ?? ''}`);
   const waiting = steps.find((step) => step.status === 'awaiting-approval');
-  if (waiting)
-    log(`cell '${waiting.cell}' awaits approval: stackbook replay ${run.id} --from ${waiting.cell} --yes`);
+  if (waiting) {
+    log(
+      waiting.error?.message ??
+        `cell '${waiting.cell}' awaits approval: stackbook replay ${run.id} --from ${waiting.cell} --yes`,
+    );
+  }
   log(`run ${final.id}: ${final.status}`);
   return ['succeeded', 'pending'].includes(final.status) ? 0 : 1;
 }

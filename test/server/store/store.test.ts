@@ -57,26 +57,49 @@ describe('Store', () => {
     const first = await store.getRun('01AAA');
     assert.equal(first?.status, 'succeeded');
     assert.deepEqual(first?.datacentreSnapshot, { machines: [] });
-    assert.deepEqual((await store.listRuns()).map((run) => run.id), ['01AAB', '01AAA']);
-    assert.deepEqual((await store.listRuns({ datacentre: 'prod' })).map((run) => run.parent), ['01AAA']);
+    assert.deepEqual(
+      (await store.listRuns()).map((run) => run.id),
+      ['01AAB', '01AAA'],
+    );
+    assert.deepEqual(
+      (await store.listRuns({ datacentre: 'prod' })).map((run) => run.parent),
+      ['01AAA'],
+    );
     assert.deepEqual(await store.findRunId('01aa'), ['01AAA', '01AAB']);
     assert.deepEqual(await store.findRunId('01AAB'), ['01AAB']);
   });
 
   it('appends events in batches and pages through them in order', async () => {
-    const events = Array.from({ length: 2500 }, (_, i) => ({ run: '01AAA', seq: i + 1, step: 1, ts: 't', kind: 'stdout' as const, data: `line ${i}\n` }));
+    const events = Array.from({ length: 2500 }, (_, i) => ({
+      run: '01AAA',
+      seq: i + 1,
+      step: 1,
+      ts: 't',
+      kind: 'stdout' as const,
+      data: `line ${i}\n`,
+    }));
     await store.appendEvents(events);
     assert.equal(await store.maxEventSeq('01AAA'), 2500);
     const page = await store.listEvents('01AAA', 2000, 1000);
     assert.equal(page.length, 500);
     assert.equal(page[0]!.seq, 2001);
-    assert.equal((await store.listStepEvents('01AAA', 1, 0, 3)).map((e) => e.data).join(''), 'line 0\nline 1\nline 2\n');
+    assert.equal(
+      (await store.listStepEvents('01AAA', 1, 0, 3)).map((e) => e.data).join(''),
+      'line 0\nline 1\nline 2\n',
+    );
     await assert.rejects(store.appendEvents([{ ...events[0]!, data: 'dup' }]), /UNIQUE/);
     assert.equal(await store.maxEventSeq('01AAA'), 2500, 'a failed batch writes nothing');
   });
 
   it('records the audit trail', async () => {
-    await store.audit({ ts: 't', who: 'alice', action: 'approve', run: '01AAA', cell: 'c', detail: { note: 'ok' } });
+    await store.audit({
+      ts: 't',
+      who: 'alice',
+      action: 'approve',
+      run: '01AAA',
+      cell: 'c',
+      detail: { note: 'ok' },
+    });
     const [entry] = await store.listAudit('01AAA');
     assert.equal(entry?.who, 'alice');
     assert.deepEqual(entry?.detail, { note: 'ok' });

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = path.join(ROOT, 'server/cli/bin.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A sandbox: a data dir, a copy of the example datacentre with its secrets, the repo's runbooks. */
+export async function cliSandbox() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-cli-'));
+  const datacentres = path.join(dir, 'datacentres');
+  await cp(path.join(ROOT, 'datacentres/example'), path.join(datacentres, 'example'), { recursive: true });
+  await writeFile(
+    path.join(datacentres, 'example/secrets.env'),
+    'EXAMPLE_IPMI_PASSWORD=ipmi-Secret-1\nEXAMPLE_OS_PASSWORD=os-Secret-2\n',
+    { mode: 0o600 },
+  );
+  const runbooks = path.join(dir, 'runbooks');
+  await cp(path.join(ROOT, 'runbooks'), runbooks, { recursive: true });
+  const common = ['--data', path.join(dir, 'data'), '--datacentres', datacentres, '--runbooks', runbooks];
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
+    spawn(process.execPath, [BIN, ...args, ...common], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  return {
+    dir,
+    datacentres,
+    runbooks,
+    start,
+    /** Runs the CLI to completion without a terminal. */
+    run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+      const child = start(args, env);
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    },
+    async json<T>(args: string[]): Promise<T> {
+      const result = await this.run([...args, '--json']);
+      if (result.code !== 0)
+        throw new Error(`stackbook ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+      return JSON.parse(result.stdout) as T;
+    },
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}

@@ -17,7 +17,8 @@ export function cliApprover(options: { yes: boolean; by: string }) {
     }
     const prompt = createInterface({ input: process.stdin, output: process.stdout });
     try {
-      process.stdout.write(`\n${request.prompt}\n`);
+      // A manual cell's checklist was just printed as its output; a confirm prompt was not.
+      if (request.reason === 'confirm') process.stdout.write(`${request.prompt}\n`);
       const answer = await prompt.question(`Approve '${request.cell}'? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim()))
         return { action: 'stop', message: `cell '${request.cell}' was not approved: ${howToGoOn}` };

@@ -70,7 +70,7 @@ export class ProgressPrinter {
         return `${this.out.isTTY ? '  ' : `== ${data.cell}: `}approved by ${data.approved_by}${data.note ? `: ${data.note}` : ''}\n`;
       return data.attempt ? `${this.out.isTTY ? '  ' : `== ${data.cell}: `}attempt ${data.attempt}\n` : '';
     }
-    const started = this.#cells.get(event.step)?.started;
+    const started = data.status === 'awaiting-approval' ? undefined : this.#cells.get(event.step)?.started;
     const took = started === undefined ? '' : ` (${((Date.parse(event.ts) - started) / 1000).toFixed(2)} s)`;
     const why = data.error ? `: ${data.error.message}` : '';
     if (!this.out.isTTY) return `== ${data.cell}: ${data.status}${took}${why}\n`;

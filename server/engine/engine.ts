@@ -368,6 +368,8 @@ export class Engine {
       seq,
       JSON.stringify({ cell: cell.name, status: 'awaiting-approval', reason, prompt }),
     );
+    // Whoever is asked sees everything the run printed up to here first.
+    await writer.flush();
     const decision = (await this.deps.onApprovalNeeded?.({
       run: run.id,
       cell: cell.name,

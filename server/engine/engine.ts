@@ -4,32 +4,24 @@ import path from 'node:path';
 import { ulid } from 'ulid';
 import type { DriverRegistry } from '../../drivers/registry.ts';
 import { Scrubber } from '../../drivers/scrubber.ts';
-import type { Approval } from '../../drivers/types.ts';
-import type { Datacentre } from '../runbook/datacentre-schema.ts';
-import { DATACENTRE_FILE, type LoadedDatacentre } from '../runbook/load-datacentre.ts';
-import { collectSecretRefs, resolveSecrets } from '../runbook/secrets.ts';
-import type { TemplateScope } from '../runbook/templates.ts';
+import type { LoadedDatacentre } from '../runbook/load-datacentre.ts';
 import { cellsOf, type CellBlock, type Runbook } from '../runbook/types.ts';
 import { StackbookError } from '../stackbook-error.ts';
-import type { EventRecord, RunMode, RunRecord, RunStatus, StepRecord } from '../store/records.ts';
+import type { EventRecord, RunMode, RunRecord, RunStatus } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { resolveCellArgs, secretNamesIn } from './cell-args.ts';
+import { resolveCellArgs } from './cell-args.ts';
+import { latestSteps, refuseUnmetNeeds } from './latest-steps.ts';
+import { resolveRunSecrets, snapshotOf, templateScope } from './run-context.ts';
 import { EventWriter } from './event-writer.ts';
 import { currentOwner } from './process-owner.ts';
 import { recoverInterrupted } from './recover-interrupted.ts';
+import { ApprovalDesk } from './approval-desk.ts';
 import { runStep, type Execution } from './step-runner.ts';
 import { selectCells, type Selection } from './select-cells.ts';
 
-export interface ApprovalRequest {
-  run: string;
-  cell: string;
-  prompt: string;
-  reason: 'manual' | 'confirm';
-}
+import type { ApprovalDecision, ApprovalRequest } from './approval-desk.ts';
 
-/** What a front end answers when a step needs approval: approve now, wait for `approve()`, or stop the run. */
-export type ApprovalDecision =
-  { action: 'approve'; by: string; note: string } | { action: 'wait' } | { action: 'stop'; message: string };
+export type { ApprovalDecision, ApprovalRequest };
 
 export interface EngineDeps {
   store: Store;
@@ -45,7 +37,7 @@ export interface EngineDeps {
 
 interface Active {
   execution: Execution;
-  waiting: Map<string, { resolve(approval: Approval): void; reject(error: unknown): void }>;
+  desk: ApprovalDesk;
 }
 
 /** Runs runbooks: creates runs from an effective runbook and a datacentre, executes cells, records it all. */
@@ -91,7 +83,7 @@ export class Engine {
         );
       }
     }
-    await this.#secrets(runbook, datacentre);
+    await resolveRunSecrets(runbook, datacentre, this.deps.env ?? process.env);
     const id = ulid();
     const createdAt = this.#now().toISOString();
     const run: RunRecord = {
@@ -119,7 +111,7 @@ export class Engine {
       finishedAt: null,
     };
     // Every template must name something real; results of cells not yet run are placeholders here.
-    const scope = this.#scope(run, {}, true);
+    const scope = templateScope(run, {}, true);
     for (const cell of cellsOf(runbook)) resolveCellArgs(cell, this.#driver(cell), scope);
     await this.deps.store.insertRun(run);
     await this.deps.store.audit({
@@ -197,7 +189,7 @@ export class Engine {
     refuseUnmetNeeds(cells, latestSteps(await store.listSteps(run.id)));
     await mkdir(run.workdir, { recursive: true });
     const datacentre = snapshotOf(run);
-    const secrets = await this.#secrets(run.effective, datacentre);
+    const secrets = await resolveRunSecrets(run.effective, datacentre, this.deps.env ?? process.env);
     const writer = new EventWriter(
       store,
       run.id,
@@ -205,8 +197,8 @@ export class Engine {
       this.#now,
       this.deps.onEvents,
     );
-    const active: Active = { waiting: new Map(), execution: undefined as unknown as Execution };
-    active.execution = {
+    const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
+    const execution: Execution = {
       run,
       store,
       writer,
@@ -214,8 +206,9 @@ export class Engine {
       secrets,
       cancel: new AbortController(),
       now: this.#now,
-      approve: (seq, cell, prompt, reason) => this.#awaitApproval(active, seq, cell, prompt, reason),
+      approve: (seq, cell, prompt, reason) => desk.request(execution, seq, cell, prompt, reason),
     };
+    const active: Active = { execution, desk };
     this.#active.set(runId, active);
     const startedAt = this.#now().toISOString();
     await store.updateRun(runId, {
@@ -281,7 +274,7 @@ export class Engine {
               .filter(([, step]) => step.status === 'succeeded')
               .map(([name, step]) => [name, step.result]),
           );
-      const scope = this.#scope(run, results, dryRun);
+      const scope = templateScope(run, results, dryRun);
       let status;
       try {
         status = await runStep(execution, cell, this.#driver(cell), scope);
@@ -341,96 +334,16 @@ export class Engine {
     });
     const error = new StackbookError('CANCELLED', `cancelled by ${by}`);
     active.execution.cancel.abort(error);
-    for (const waiter of active.waiting.values()) waiter.reject(error);
+    active.desk.rejectAll(error);
     return true;
   }
 
   /** Approves a step that waits for approval (a manual cell, or a cell with `confirm`). */
   async approve(runId: string, cell: string, by: string, note: string): Promise<void> {
-    const waiter = this.#active.get(runId)?.waiting.get(cell);
-    if (!waiter)
+    const desk = this.#active.get(runId)?.desk;
+    if (!desk?.approve(cell, by, note)) {
       throw new StackbookError('CONFLICT', `cell '${cell}' of run ${runId} is not waiting for approval`);
-    waiter.resolve({ by, note, at: this.#now().toISOString() });
-  }
-
-  async #awaitApproval(
-    active: Active,
-    seq: number,
-    cell: CellBlock,
-    prompt: string,
-    reason: 'manual' | 'confirm',
-  ): Promise<Approval> {
-    const { store, run, writer } = active.execution;
-    await store.updateStep(run.id, seq, { status: 'awaiting-approval' });
-    await store.updateRun(run.id, { status: 'awaiting-approval' });
-    await writer.append(
-      'status',
-      seq,
-      JSON.stringify({ cell: cell.name, status: 'awaiting-approval', reason, prompt }),
-    );
-    // Whoever is asked sees everything the run printed up to here first.
-    await writer.flush();
-    const decision = (await this.deps.onApprovalNeeded?.({
-      run: run.id,
-      cell: cell.name,
-      prompt,
-      reason,
-    })) ?? { action: 'wait' };
-    if (decision.action === 'stop') {
-      // The step stays waiting; its error says why nobody approved it and how to go on.
-      await store.updateStep(run.id, seq, { error: { code: 'NEEDS_APPROVAL', message: decision.message } });
-      throw new StackbookError('NEEDS_APPROVAL', decision.message);
     }
-    const approval =
-      decision.action === 'approve'
-        ? { by: decision.by, note: decision.note, at: this.#now().toISOString() }
-        : await new Promise<Approval>((resolve, reject) =>
-            active.waiting.set(cell.name, { resolve, reject }),
-          ).finally(() => active.waiting.delete(cell.name));
-    await store.updateStep(run.id, seq, {
-      status: 'running',
-      approvedBy: approval.by,
-      approvalNote: approval.note,
-    });
-    await store.updateRun(run.id, { status: 'running' });
-    await store.audit({
-      ts: approval.at,
-      who: approval.by,
-      action: 'approve',
-      run: run.id,
-      cell: cell.name,
-      detail: { note: approval.note, reason },
-    });
-    await writer.append(
-      'status',
-      seq,
-      JSON.stringify({ cell: cell.name, status: 'running', approved_by: approval.by, note: approval.note }),
-    );
-    return approval;
-  }
-
-  /** Every secret the run can need, resolved now: a missing one stops the run before anything runs. */
-  async #secrets(runbook: Runbook, datacentre: LoadedDatacentre): Promise<Map<string, string>> {
-    const names = [
-      ...collectSecretRefs(datacentre.profile).map((ref) => ref.name),
-      ...cellsOf(runbook).flatMap(secretNamesIn),
-    ];
-    return resolveSecrets(datacentre, names, this.deps.env ?? process.env);
-  }
-
-  #scope(run: RunRecord, cells: Record<string, unknown>, placeholders: boolean): TemplateScope {
-    return {
-      dc: { name: run.datacentre, ...(run.datacentreSnapshot as object) },
-      cells,
-      run: {
-        id: run.id,
-        started: run.createdAt,
-        mode: run.mode,
-        params: run.effective.params,
-        workdir: run.workdir,
-      },
-      placeholders,
-    };
   }
 
   #driver(cell: CellBlock) {
@@ -441,42 +354,5 @@ export class Engine {
       });
     }
     return driver;
-  }
-}
-
-/** The datacentre a run was created with, as recorded (secret values are resolved afresh). */
-function snapshotOf(run: RunRecord): LoadedDatacentre {
-  return {
-    name: run.datacentre,
-    dir: run.datacentreDir,
-    file: path.join(run.datacentreDir, DATACENTRE_FILE),
-    profile: run.datacentreSnapshot as Datacentre,
-    lines: {},
-  };
-}
-
-/** The latest step of each cell. */
-export function latestSteps(steps: readonly StepRecord[]): Map<string, StepRecord> {
-  const latest = new Map<string, StepRecord>();
-  for (const step of steps) latest.set(step.cell, step);
-  return latest;
-}
-
-/**
- * Refuses an execution up front when a selected cell needs one that has not succeeded and is not selected
- * to run before it.
- */
-function refuseUnmetNeeds(cells: readonly CellBlock[], steps: ReadonlyMap<string, StepRecord>): void {
-  const earlier = new Set<string>();
-  for (const cell of cells) {
-    for (const need of cell.attrs.needs) {
-      if (earlier.has(need) || steps.get(need)?.status === 'succeeded') continue;
-      throw new StackbookError(
-        'REFUSED',
-        `cell '${cell.name}' needs '${need}', which has not succeeded in this run (${steps.get(need)?.status ?? 'not run'})`,
-        { details: { cell: cell.name, need } },
-      );
-    }
-    earlier.add(cell.name);
   }
 }

@@ -1,4 +1,4 @@
-import { latestSteps } from '../engine/engine.ts';
+import { latestSteps } from '../engine/latest-steps.ts';
 import { cellsOf, type CellBlock } from '../runbook/types.ts';
 import type { EventRecord, RunRecord, StepRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';

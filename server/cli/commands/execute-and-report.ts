@@ -7,7 +7,7 @@ import type { RunRecord } from '../../store/records.ts';
 import { cliApprover } from '../approver.ts';
 import { whoAmI, type CliContext } from '../cli-context.ts';
 import { ProgressPrinter } from '../progress-printer.ts';
-import { latestSteps } from '../../engine/engine.ts';
+import { latestSteps } from '../../engine/latest-steps.ts';
 
 export const EXECUTE_OPTIONS = {
   from: { type: 'string' },

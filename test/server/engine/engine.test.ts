@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { latestSteps } from '../../../server/engine/engine.ts';
+import { latestSteps } from '../../../server/engine/latest-steps.ts';
 import type { StackbookError } from '../../../server/stackbook-error.ts';
 import { engineFixture, markdown, SECRET } from '../../helpers/engine-fixture.ts';
 import { processAlive } from '../../helpers/process-alive.ts';

@@ -54,6 +54,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     const error = asStackbookError(thrown);
     process.stderr.write(`stackbook ${name}: ${error.message}\n`);
+    // A profile or argument check finds every problem at once; show them all, not just the first.
+    const issues = error.details?.issues;
+    if (Array.isArray(issues) && issues.length > 1) {
+      for (const issue of issues as { line?: number; field?: string; message: string }[]) {
+        const where = [
+          error.location?.file && issue.line ? `${error.location.file}:${issue.line}` : '',
+          issue.field,
+        ]
+          .filter(Boolean)
+          .join(': ');
+        process.stderr.write(`  ${where ? `${where}: ` : ''}${issue.message}\n`);
+      }
+    }
     if (error.code === 'INTERNAL' && process.env.STACKBOOK_DEBUG)
       process.stderr.write(`${(thrown as Error).stack}\n`);
     return error.isInputError ? 2 : 1;

@@ -140,6 +140,24 @@ describe('stackbook CLI', () => {
     assert.equal((await sb.run(['frobnicate'])).code, 2);
   });
 
+  it('a malformed profile lists every problem with its line, and never echoes a password', async () => {
+    const dc = path.join(sb.dir, 'broken-dc');
+    await mkdir(dc, { recursive: true });
+    await writeFile(
+      path.join(dc, 'datacentre.yaml'),
+      'machines:\n  - name: a\n    mac: [52:54:00:zz:00:01]\n    pm_addr: 10.0.0.300\n    pm_type: ipmi\n    pm_user: admin\n    pm_password: Plain-Pw-77\n',
+    );
+    const result = await sb.run(['run', 'seed-preflight', '--dc', dc]);
+    assert.equal(result.code, 2);
+    const file = path.join(dc, 'datacentre.yaml');
+    assert.ok(result.stderr.includes(`${file}:3: machines[0].mac[0]: not a MAC address`), result.stderr);
+    assert.ok(result.stderr.includes(`${file}:4: machines[0].pm_addr: not an IP address or hostname`));
+    assert.ok(
+      result.stderr.includes(`${file}:7: machines[0].pm_password: plain-text secrets are not allowed`),
+    );
+    assert.equal(result.stderr.includes('Plain-Pw-77'), false);
+  });
+
   it('import-nodes writes machines from a TripleO nodes.json, passwords into secrets.env', async () => {
     const nodes = path.join(sb.dir, 'nodes.json');
     await writeFile(

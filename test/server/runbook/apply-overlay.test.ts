@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { DriverLookup } from '../../../drivers/registry.ts';
 import { applyOverlay } from '../../../server/runbook/apply-overlay.ts';
 import { parseRunbook } from '../../../server/runbook/parse-runbook.ts';
 import { cellsOf } from '../../../server/runbook/types.ts';
 import type { CellBlock, Runbook } from '../../../server/runbook/types.ts';
+import { testDrivers } from '../../helpers/test-drivers.ts';
 
-const DRIVERS: Record<string, { name: string; body: 'script' | 'yaml' }> = {
-  sh: { name: 'sh', body: 'script' },
-  bash: { name: 'sh', body: 'script' },
-  manual: { name: 'manual', body: 'yaml' },
-  ipmi: { name: 'ipmi', body: 'yaml' },
-};
-const drivers: DriverLookup = { resolve: (word) => DRIVERS[word], names: () => ['sh', 'manual', 'ipmi'] };
+const drivers = testDrivers;
 
 const BASE_FILE = 'runbooks/deploy.md';
 const OVERLAY_FILE = 'datacentres/lab/runbooks/deploy.md';

@@ -3,17 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { DriverLookup } from '../../../drivers/registry.ts';
 import { listRunbooks, loadRunbook } from '../../../server/runbook/load-runbook.ts';
 import { cellsOf } from '../../../server/runbook/types.ts';
+import { testDrivers } from '../../helpers/test-drivers.ts';
 
-const DRIVERS: Record<string, { name: string; body: 'script' | 'yaml' }> = {
-  sh: { name: 'sh', body: 'script' },
-  bash: { name: 'sh', body: 'script' },
-  manual: { name: 'manual', body: 'yaml' },
-  ipmi: { name: 'ipmi', body: 'yaml' },
-};
-const drivers: DriverLookup = { resolve: (word) => DRIVERS[word], names: () => ['sh', 'manual', 'ipmi'] };
+const drivers = testDrivers;
 
 describe('loadRunbook and listRunbooks', () => {
   let root: string;

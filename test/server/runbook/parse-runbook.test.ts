@@ -3,19 +3,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { DriverLookup } from '../../../drivers/registry.ts';
 import { parseRunbook } from '../../../server/runbook/parse-runbook.ts';
 import { cellsOf } from '../../../server/runbook/types.ts';
 import type { CellBlock, ProseBlock } from '../../../server/runbook/types.ts';
 import { StackbookError } from '../../../server/stackbook-error.ts';
+import { testDrivers } from '../../helpers/test-drivers.ts';
 
-const DRIVERS: Record<string, { name: string; body: 'script' | 'yaml' }> = {
-  sh: { name: 'sh', body: 'script' },
-  bash: { name: 'sh', body: 'script' },
-  manual: { name: 'manual', body: 'yaml' },
-  ipmi: { name: 'ipmi', body: 'yaml' },
-};
-const drivers: DriverLookup = { resolve: (word) => DRIVERS[word], names: () => ['sh', 'manual', 'ipmi'] };
+const drivers = testDrivers;
 
 const fixtures = join(import.meta.dirname, '../../fixtures/runbooks');
 

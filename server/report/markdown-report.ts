@@ -48,6 +48,9 @@ export async function* markdownReport(data: RunReportData): AsyncGenerator<strin
     const parts = [`**${block.name}**: ${step.status}`];
     if (step.attempt > 1) parts.push(`attempt ${step.attempt}`);
     parts.push(formatDuration(durationSeconds(step.startedAt, step.finishedAt)));
+    if (block.provenance.source === 'overlay') {
+      parts.push(`from overlay ${block.provenance.file}:${block.provenance.line}`);
+    }
     if (step.reusedFrom) parts.push(`result reused from run ${step.reusedFrom}`);
     if (step.approvedBy)
       parts.push(`approved by ${step.approvedBy}${step.approvalNote ? `: “${step.approvalNote}”` : ''}`);

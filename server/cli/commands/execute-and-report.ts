@@ -7,6 +7,7 @@ import type { RunRecord } from '../../store/records.ts';
 import { cliApprover } from '../approver.ts';
 import { whoAmI, type CliContext } from '../cli-context.ts';
 import { ProgressPrinter } from '../progress-printer.ts';
+import { runDetail } from './show-command.ts';
 import { latestSteps } from '../../engine/latest-steps.ts';
 
 export const EXECUTE_OPTIONS = {
@@ -29,10 +30,11 @@ export async function executeAndReport(
   context: CliContext,
   run: RunRecord,
   selection: Selection,
-  values: { yes?: boolean; junit?: string; quiet?: boolean },
+  values: { yes?: boolean; junit?: string; quiet?: boolean; json?: boolean },
 ): Promise<number> {
   const by = whoAmI();
-  const printer = new ProgressPrinter(process.stdout, { quiet: values.quiet });
+  // With --json, standard output holds only the final record; progress goes to standard error.
+  const printer = new ProgressPrinter(values.json ? process.stderr : process.stdout, { quiet: values.quiet });
   context.engine.configure({
     onEvents: printer.print,
     onApprovalNeeded: cliApprover({ yes: Boolean(values.yes), by }),
@@ -72,5 +74,9 @@ export async function executeAndReport(
     );
   }
   log(`run ${final.id}: ${final.status}`);
+  if (values.json) {
+    const record = runDetail(final, await context.store.listSteps(run.id));
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  }
   return ['succeeded', 'pending'].includes(final.status) ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { StackbookError } from '../../stackbook-error.ts';
 import { durationSeconds, formatDuration } from '../../report/run-report.ts';
-import type { StepRecord } from '../../store/records.ts';
+import type { RunRecord, StepRecord } from '../../store/records.ts';
 import { COMMON_OPTIONS, commonOptions, openContext, resolveRunId } from '../cli-context.ts';
 import { ProgressPrinter } from '../progress-printer.ts';
 import { runSummary, table } from './runs-command.ts';
@@ -26,6 +26,16 @@ export function stepSummary(step: StepRecord) {
   };
 }
 
+/** The API's run shape: the summary, then every step. */
+export function runDetail(run: RunRecord, steps: readonly StepRecord[]) {
+  return {
+    ...runSummary(run),
+    title: run.title,
+    source_sha256: run.sourceSha256,
+    steps: steps.map(stepSummary),
+  };
+}
+
 /** `stackbook show`: one run, its steps, and with `--output` everything it printed. */
 export async function showCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,9 +52,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     const run = await context.engine.getRun(await resolveRunId(context.store, positionals[0]));
     const steps = await context.store.listSteps(run.id);
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ ...runSummary(run), title: run.title, source_sha256: run.sourceSha256, steps: steps.map(stepSummary) }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify(runDetail(run, steps), null, 2)}\n`);
       return 0;
     }
     const out = process.stdout;

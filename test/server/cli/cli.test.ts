@@ -35,6 +35,9 @@ describe('stackbook CLI', () => {
     assert.match(result.stdout, /== host-facts: running/);
     assert.match(result.stdout, /\[inventory\] machine: control-0/);
     assert.match(result.stdout, /\[inventory\] the IPMI password is set/);
+    // The example datacentre's overlay: a param override and an inserted cell.
+    assert.match(result.stdout, /\[free-disk\] free: \d+ GiB in .* \(need 2\)/);
+    assert.match(result.stdout, /\[vlans\] vlan 20\n\[vlans\] images need the vlan element/);
     assert.match(result.stdout, /3 machines on example, \d+ GiB free: ready for the boot-stack/);
     assert.match(result.stderr, /run \w+: succeeded/);
     const runs = await sb.json<RunJson[]>(['runs']);
@@ -48,12 +51,13 @@ describe('stackbook CLI', () => {
         'host-facts:succeeded',
         'free-disk:succeeded',
         'inventory:succeeded',
+        'vlans:succeeded',
         'cabling:succeeded',
         'summary:succeeded',
       ],
     );
     assert.equal(
-      shown.steps[3]!.approved_by,
+      shown.steps[4]!.approved_by,
       process.env.STACKBOOK_USER ?? (await import('node:os')).userInfo().username,
     );
     assert.equal(shown.steps[2]!.result.machines, '3');
@@ -74,15 +78,19 @@ describe('stackbook CLI', () => {
     assert.match(md.stdout, /> \*\*inventory\*\*: succeeded/);
     assert.match(md.stdout, /```text\nmachine: seed\nmachine: control-0\nmachine: compute-0\n/);
     assert.match(md.stdout, /approved by \w+: “approved with --yes”/);
+    assert.match(
+      md.stdout,
+      /> \*\*vlans\*\*: succeeded · [\d.]+ s · from overlay .*example\/runbooks\/seed-preflight\.md:11\n/,
+    );
     const junitFile = path.join(sb.dir, 'report.xml');
     const junit = await sb.run(['export', firstRun, '--format', 'junit', '--out', junitFile]);
     assert.equal(junit.code, 0, junit.stderr);
     const xml = await readFile(junitFile, 'utf8');
     assert.match(
       xml,
-      /<testsuite name="seed-preflight \(example\)" tests="5" failures="0" errors="0" skipped="0"/,
+      /<testsuite name="seed-preflight \(example\)" tests="6" failures="0" errors="0" skipped="0"/,
     );
-    assert.equal([...xml.matchAll(/<testcase /g)].length, 5);
+    assert.equal([...xml.matchAll(/<testcase /g)].length, 6);
     assert.match(xml, /<testcase classname="seed-preflight.manual" name="cabling"/);
     assert.match(xml, /<system-out>machine: seed\nmachine: control-0/);
     const html = await sb.run(['export', firstRun, '--format', 'html']);
@@ -114,7 +122,7 @@ describe('stackbook CLI', () => {
     assert.equal(shown.status, 'succeeded');
     assert.deepEqual(
       shown.steps.filter((s) => s.reused_from === latest!.id).map((s) => s.cell),
-      ['host-facts', 'free-disk', 'inventory'],
+      ['host-facts', 'free-disk', 'inventory', 'vlans'],
     );
   });
 
@@ -156,6 +164,30 @@ describe('stackbook CLI', () => {
       result.stderr.includes(`${file}:7: machines[0].pm_password: plain-text secrets are not allowed`),
     );
     assert.equal(result.stderr.includes('Plain-Pw-77'), false);
+  });
+
+  it('a secret a cell prints is masked in output, exports and every store file; --json prints the record', async () => {
+    await writeFile(
+      path.join(sb.runbooks, 'leak.md'),
+      '# Leak\n\n```sh {name=leak}\necho "password is" {{ secrets.EXAMPLE_OS_PASSWORD }}\necho "pw=$STACKBOOK_SECRET_EXAMPLE_OS_PASSWORD" >> "$STACKBOOK_OUTPUT"\n```\n',
+    );
+    const result = await sb.run(['run', 'leak', '--dc', 'example', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const record = JSON.parse(result.stdout) as RunJson;
+    assert.equal(record.status, 'succeeded');
+    assert.equal(record.steps[0]!.result.pw, '********');
+    assert.match(result.stderr, /\[leak\] password is \*{8}/);
+    const exports = await Promise.all(
+      ['md', 'html', 'junit'].map((format) => sb.run(['export', record.id, '--format', format])),
+    );
+    const dataDir = path.join(sb.dir, 'data');
+    const storeFiles = (await readdir(dataDir)).filter((name) => name.startsWith('stackbook.db'));
+    assert.ok(storeFiles.includes('stackbook.db'));
+    const stored = await Promise.all(storeFiles.map((name) => readFile(path.join(dataDir, name), 'latin1')));
+    for (const text of [result.stdout, result.stderr, ...exports.map((e) => e.stdout), ...stored]) {
+      assert.equal(text.includes('os-Secret-2'), false);
+    }
+    assert.match(exports[0]!.stdout, /password is \*{8}/);
   });
 
   it('import-nodes writes machines from a TripleO nodes.json, passwords into secrets.env', async () => {

@@ -54,6 +54,11 @@ export interface Driver<Args = unknown, Result = unknown> {
   body: 'script' | 'yaml';
   args: ZodType<Args>;
   result: ZodType<Result>;
+  /**
+   * The resources a cell with these arguments acts on (`machine:<name>`): leased for the step, so no two
+   * runs touch the same machine at once.
+   */
+  leases?(args: Args): string[];
   /** Cheap preflight: tools present, values consistent; no side effects. */
   validate?(args: Args, ctx: DriverContext): Promise<void>;
   plan(args: Args, ctx: DriverContext): PlannedAction[];

@@ -7,9 +7,10 @@ import { Scrubber } from '../../drivers/scrubber.ts';
 import type { LoadedDatacentre } from '../runbook/load-datacentre.ts';
 import { cellsOf, type CellBlock, type Runbook } from '../runbook/types.ts';
 import { StackbookError } from '../stackbook-error.ts';
-import type { EventRecord, RunMode, RunRecord, RunStatus } from '../store/records.ts';
+import type { EventRecord, RunMode, RunRecord, RunStatus, StepRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { resolveCellArgs } from './cell-args.ts';
+import { parseCellArgs, resolveCellArgs } from './cell-args.ts';
+import { LeaseTable, leaseConflict } from './lease-table.ts';
 import { latestSteps, refuseUnmetNeeds } from './latest-steps.ts';
 import { resolveRunSecrets, snapshotOf, templateScope } from './run-context.ts';
 import { EventWriter } from './event-writer.ts';
@@ -38,15 +39,19 @@ export interface EngineDeps {
 interface Active {
   execution: Execution;
   desk: ApprovalDesk;
+  /** The cell executing now. */
+  current?: string;
 }
 
 /** Runs runbooks: creates runs from an effective runbook and a datacentre, executes cells, records it all. */
 export class Engine {
-  readonly #active = new Map<string, Active>();
+  readonly #active = new Map<string, Active | 'starting'>();
+  readonly leases: LeaseTable;
   readonly #now: () => Date;
 
   constructor(private readonly deps: EngineDeps) {
     this.#now = deps.now ?? (() => new Date());
+    this.leases = new LeaseTable(deps.store, this.#now);
   }
 
   /** Sets how events are watched and approvals asked for, e.g. once a front end is ready. */
@@ -177,39 +182,37 @@ export class Engine {
   }
 
   /**
-   * Executes cells of a run in runbook order: `{ cells }` those only, `{ all }` every cell not excluded from
-   * run-all, `{ from }` that cell and the ones after it. A cell whose `needs` have not succeeded is refused
-   * (or, inside run-all, skipped with the reason). Resolves with the run's final record.
+   * Starts executing cells of a run in runbook order: `{ cells }` those only, `{ all }` every cell not
+   * excluded from run-all, `{ from }` that cell and the ones after it. Everything that can refuse the
+   * execution is checked before this resolves — the run already executing (CONFLICT), an unknown cell,
+   * a cell whose `needs` have not succeeded (REFUSED), a machine leased by another run (CONFLICT), a
+   * missing secret — so a caller can answer at once; `done` resolves with the run's final record.
    */
-  async execute(runId: string, selection: Selection, by: string): Promise<RunRecord> {
-    const { store } = this.deps;
-    const run = await this.getRun(runId);
-    if (this.#active.has(runId)) throw new StackbookError('CONFLICT', `run ${runId} is already executing`);
-    const cells = selectCells(cellsOf(run.effective), selection);
-    refuseUnmetNeeds(cells, latestSteps(await store.listSteps(run.id)));
-    await mkdir(run.workdir, { recursive: true });
-    const datacentre = snapshotOf(run);
-    const secrets = await resolveRunSecrets(run.effective, datacentre, this.deps.env ?? process.env);
-    const writer = new EventWriter(
-      store,
-      run.id,
-      await store.maxEventSeq(run.id),
-      this.#now,
-      this.deps.onEvents,
-    );
-    const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
-    const execution: Execution = {
-      run,
-      store,
-      writer,
-      scrubber: new Scrubber(secrets.values()),
-      secrets,
-      cancel: new AbortController(),
-      now: this.#now,
-      approve: (seq, cell, prompt, reason) => desk.request(execution, seq, cell, prompt, reason),
-    };
-    const active: Active = { execution, desk };
+  async start(
+    runId: string,
+    selection: Selection,
+    by: string,
+  ): Promise<{ run: RunRecord; done: Promise<RunRecord> }> {
+    const busy = this.#active.get(runId);
+    if (busy) {
+      const what = busy === 'starting' || !busy.current ? '' : ` (cell '${busy.current}')`;
+      throw new StackbookError('CONFLICT', `run ${runId} is already executing${what}`, {
+        details: { run: runId },
+      });
+    }
+    // Claimed before the first await, so two concurrent starts cannot both pass.
+    this.#active.set(runId, 'starting');
+    let active: Active;
+    let cells: CellBlock[];
+    try {
+      ({ active, cells } = await this.#prepare(runId, selection));
+    } catch (error) {
+      this.#active.delete(runId);
+      throw error;
+    }
     this.#active.set(runId, active);
+    const { store } = this.deps;
+    const { run, writer } = active.execution;
     const startedAt = this.#now().toISOString();
     await store.updateRun(runId, {
       status: 'running',
@@ -226,12 +229,84 @@ export class Engine {
       detail: selection,
     });
     await writer.append('status', null, JSON.stringify({ run: runId, status: 'running' }));
+    return { run: await this.getRun(runId), done: this.#finish(active, cells) };
+  }
 
+  /** Executes and waits: `start()` then its `done`. */
+  async execute(runId: string, selection: Selection, by: string): Promise<RunRecord> {
+    return (await this.start(runId, selection, by)).done;
+  }
+
+  async #prepare(runId: string, selection: Selection): Promise<{ active: Active; cells: CellBlock[] }> {
+    const { store } = this.deps;
+    const run = await this.getRun(runId);
+    const cells = selectCells(cellsOf(run.effective), selection);
+    const steps = latestSteps(await store.listSteps(run.id));
+    refuseUnmetNeeds(cells, steps);
+    const datacentre = snapshotOf(run);
+    const secrets = await resolveRunSecrets(run.effective, datacentre, this.deps.env ?? process.env);
+    if (run.mode === 'live') await this.#refuseLeased(run, cells, steps);
+    await mkdir(run.workdir, { recursive: true });
+    const writer = new EventWriter(
+      store,
+      run.id,
+      await store.maxEventSeq(run.id),
+      this.#now,
+      this.deps.onEvents,
+    );
+    const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
+    const execution: Execution = {
+      run,
+      store,
+      writer,
+      scrubber: new Scrubber(secrets.values()),
+      secrets,
+      cancel: new AbortController(),
+      leases: this.leases,
+      now: this.#now,
+      approve: (seq, cell, prompt, reason) => desk.request(execution, seq, cell, prompt, reason),
+      onCell: (name) => (active.current = name),
+    };
+    const active: Active = { execution, desk };
+    return { active, cells };
+  }
+
+  /**
+   * Refuses up front when a selected cell would act on a resource another run holds. Cells whose arguments
+   * depend on results not known yet are checked when they run.
+   */
+  async #refuseLeased(
+    run: RunRecord,
+    cells: readonly CellBlock[],
+    steps: ReadonlyMap<string, StepRecord>,
+  ): Promise<void> {
+    const results = Object.fromEntries(
+      [...steps].filter(([, step]) => step.status === 'succeeded').map(([name, step]) => [name, step.result]),
+    );
+    for (const cell of cells) {
+      const driver = this.#driver(cell);
+      if (!driver.leases) continue;
+      let keys: string[];
+      try {
+        keys = driver.leases(
+          parseCellArgs(cell, driver, resolveCellArgs(cell, driver, templateScope(run, results, true))),
+        );
+      } catch {
+        continue;
+      }
+      const [holder] = await this.leases.conflicts(keys, run.id);
+      if (holder) throw leaseConflict(holder.key, holder.run, holder.cell);
+    }
+  }
+
+  async #finish(active: Active, cells: CellBlock[]): Promise<RunRecord> {
+    const { store } = this.deps;
+    const { run, writer } = active.execution;
     let outcome: RunStatus | undefined;
     try {
       outcome = await this.#executeCells(active.execution, cells);
     } finally {
-      const steps = latestSteps(await store.listSteps(runId));
+      const steps = latestSteps(await store.listSteps(run.id));
       outcome ??= 'failed';
       if (outcome === 'succeeded') {
         const open = cellsOf(run.effective).some(
@@ -242,12 +317,12 @@ export class Engine {
         if (open) outcome = 'pending';
       }
       const finished = ['pending', 'awaiting-approval'].includes(outcome) ? null : this.#now().toISOString();
-      await writer.append('status', null, JSON.stringify({ run: runId, status: outcome }));
+      await writer.append('status', null, JSON.stringify({ run: run.id, status: outcome }));
       await writer.flush();
-      await store.updateRun(runId, { status: outcome, owner: null, finishedAt: finished ?? undefined });
-      this.#active.delete(runId);
+      await store.updateRun(run.id, { status: outcome, owner: null, finishedAt: finished ?? undefined });
+      this.#active.delete(run.id);
     }
-    return this.getRun(runId);
+    return this.getRun(run.id);
   }
 
   async #executeCells(execution: Execution, cells: CellBlock[]): Promise<RunStatus> {
@@ -323,7 +398,7 @@ export class Engine {
   /** Cancels a run's execution: aborts the running step (its whole process group) and skips the rest. */
   async cancel(runId: string, by: string): Promise<boolean> {
     const active = this.#active.get(runId);
-    if (!active) return false;
+    if (!active || active === 'starting') return false;
     await this.deps.store.audit({
       ts: this.#now().toISOString(),
       who: by,
@@ -340,7 +415,8 @@ export class Engine {
 
   /** Approves a step that waits for approval (a manual cell, or a cell with `confirm`). */
   async approve(runId: string, cell: string, by: string, note: string): Promise<void> {
-    const desk = this.#active.get(runId)?.desk;
+    const active = this.#active.get(runId);
+    const desk = active && active !== 'starting' ? active.desk : undefined;
     if (!desk?.approve(cell, by, note)) {
       throw new StackbookError('CONFLICT', `cell '${cell}' of run ${runId} is not waiting for approval`);
     }

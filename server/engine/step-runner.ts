@@ -8,6 +8,7 @@ import type { RunRecord, StepStatus } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { parseCellArgs, resolveCellArgs } from './cell-args.ts';
 import type { EventWriter } from './event-writer.ts';
+import type { LeaseTable } from './lease-table.ts';
 
 /** What one execution of a run shares between its steps. */
 export interface Execution {
@@ -18,6 +19,9 @@ export interface Execution {
   secrets: ReadonlyMap<string, string>;
   /** Aborted by cancel. */
   cancel: AbortController;
+  leases: LeaseTable;
+  /** Told which cell starts executing, so a refusal can name it. */
+  onCell(name: string): void;
   now(): Date;
   /** Asks for an operator's approval of a step; rejects with NEEDS_APPROVAL when nobody can give it now. */
   approve(step: number, cell: CellBlock, prompt: string, reason: 'manual' | 'confirm'): Promise<Approval>;
@@ -45,6 +49,7 @@ export async function runStep(
   scope: TemplateScope,
 ): Promise<StepStatus> {
   const { run, store, writer } = execution;
+  execution.onCell(cell.name);
   const seq = await store.nextStepSeq(run.id);
   const stamp = () => execution.now().toISOString();
   await store.insertStep({
@@ -110,6 +115,7 @@ export async function runStep(
   };
 
   let args: unknown;
+  let leased = false;
   try {
     const resolved = resolveCellArgs(cell, driver, scope);
     args = parseCellArgs(cell, driver, resolved);
@@ -123,12 +129,56 @@ export async function runStep(
     if (cell.attrs.confirm)
       await execution.approve(seq, cell, `Run cell '${cell.name}' (${driver.name})?`, 'confirm');
     await driver.validate?.(args, ctx);
+    const keys = driver.leases?.(args) ?? [];
+    if (keys.length) {
+      await execution.leases.acquire(keys, run.id, cell.name);
+      leased = true;
+      await ctx.log('log', `leased ${keys.join(', ')}\n`);
+    }
   } catch (error) {
     const failure = asStackbookError(error, 'DRIVER_ERROR');
     if (failure.code === 'NEEDS_APPROVAL') throw failure;
     return finish(execution.cancel.signal.aborted ? 'cancelled' : 'failed', { error: failure });
   }
 
+  try {
+    const setSignal = (signal: AbortSignal) => (attemptSignal = signal);
+    return await attempt({ execution, seq, cell, driver, args, ctx, finish, status, setSignal });
+  } finally {
+    if (leased) await execution.leases.release(run.id, cell.name);
+  }
+}
+
+type Finish = (
+  value: StepStatus,
+  fields: { result?: unknown; error?: StackbookError },
+) => Promise<StepStatus>;
+
+interface Attempt {
+  execution: Execution;
+  seq: number;
+  cell: CellBlock;
+  driver: AnyDriver;
+  args: unknown;
+  ctx: DriverContext;
+  finish: Finish;
+  status: (value: StepStatus, extra?: Record<string, unknown>) => Promise<void>;
+  setSignal: (signal: AbortSignal) => void;
+}
+
+/** Runs the driver, with the cell's timeout, as many times as its retries allow. */
+async function attempt({
+  execution,
+  seq,
+  cell,
+  driver,
+  args,
+  ctx,
+  finish,
+  status,
+  setSignal,
+}: Attempt): Promise<StepStatus> {
+  const { run, store } = execution;
   const attempts = 1 + cell.attrs.retries;
   for (let attempt = 1; ; attempt++) {
     const attemptController = new AbortController();
@@ -145,7 +195,7 @@ export async function runStep(
               ),
             cell.attrs.timeoutMs,
           );
-    attemptSignal = attemptController.signal;
+    setSignal(attemptController.signal);
     await store.updateStep(run.id, seq, { attempt });
     if (attempt > 1) await status('running', { attempt });
     try {

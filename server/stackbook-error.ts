@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'REFUSED'
   | 'NEEDS_APPROVAL'
   | 'CONFLICT'
+  | 'UNAUTHORIZED'
+  | 'TOO_LARGE'
   | 'DRIVER_ERROR'
   | 'EXEC_FAILED'
   | 'TIMEOUT'

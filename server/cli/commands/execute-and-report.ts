@@ -7,7 +7,7 @@ import type { RunRecord } from '../../store/records.ts';
 import { cliApprover } from '../approver.ts';
 import { whoAmI, type CliContext } from '../cli-context.ts';
 import { ProgressPrinter } from '../progress-printer.ts';
-import { runDetail } from './show-command.ts';
+import { runDetail } from '../../store/run-views.ts';
 import { latestSteps } from '../../engine/latest-steps.ts';
 
 export const EXECUTE_OPTIONS = {

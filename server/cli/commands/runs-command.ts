@@ -1,25 +1,9 @@
 import { parseArgs } from 'node:util';
 import { durationSeconds, formatDuration } from '../../report/run-report.ts';
-import type { RunRecord } from '../../store/records.ts';
+import { runSummary } from '../../store/run-views.ts';
 import { COMMON_OPTIONS, commonOptions, openContext } from '../cli-context.ts';
 
 export const RUNS_USAGE = 'stackbook runs [--runbook ID] [--dc NAME] [--limit N] [--json]';
-
-/** The API's run summary shape, shared by `runs --json` and the server. */
-export function runSummary(run: RunRecord) {
-  return {
-    id: run.id,
-    runbook: run.runbook,
-    datacentre: run.datacentre,
-    mode: run.mode,
-    status: run.status,
-    started_by: run.startedBy,
-    created_at: run.createdAt,
-    started_at: run.startedAt,
-    finished_at: run.finishedAt,
-    parent: run.parent,
-  };
-}
 
 /** Prints rows as aligned columns. */
 export function table(rows: string[][]): string {

@@ -1,40 +1,12 @@
 import { parseArgs } from 'node:util';
 import { StackbookError } from '../../stackbook-error.ts';
 import { durationSeconds, formatDuration } from '../../report/run-report.ts';
-import type { RunRecord, StepRecord } from '../../store/records.ts';
 import { COMMON_OPTIONS, commonOptions, openContext, resolveRunId } from '../cli-context.ts';
 import { ProgressPrinter } from '../progress-printer.ts';
-import { runSummary, table } from './runs-command.ts';
+import { runDetail } from '../../store/run-views.ts';
+import { table } from './runs-command.ts';
 
 export const SHOW_USAGE = 'stackbook show <run> [--output] [--json]';
-
-/** The API's step shape. */
-export function stepSummary(step: StepRecord) {
-  return {
-    seq: step.seq,
-    cell: step.cell,
-    driver: step.driver,
-    status: step.status,
-    attempt: step.attempt,
-    started_at: step.startedAt,
-    finished_at: step.finishedAt,
-    result: step.result,
-    error: step.error,
-    reused_from: step.reusedFrom,
-    approved_by: step.approvedBy,
-    approval_note: step.approvalNote,
-  };
-}
-
-/** The API's run shape: the summary, then every step. */
-export function runDetail(run: RunRecord, steps: readonly StepRecord[]) {
-  return {
-    ...runSummary(run),
-    title: run.title,
-    source_sha256: run.sourceSha256,
-    steps: steps.map(stepSummary),
-  };
-}
 
 /** `stackbook show`: one run, its steps, and with `--output` everything it printed. */
 export async function showCommand(argv: string[]): Promise<number> {

@@ -1,0 +1,37 @@
+import type { DriverRegistry } from '../../drivers/registry.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { RunStreamHub } from '../live/run-stream-hub.ts';
+import type { Store } from '../store/store.ts';
+
+/** What `createApp` is built from. */
+export interface AppDeps {
+  store: Store;
+  drivers: DriverRegistry;
+  /** Runs' working directories live under `<dataDir>/runs/`. */
+  dataDir: string;
+  runbooksDir: string;
+  datacentresDir: string;
+  now?: () => Date;
+  /** Where secrets are looked up first (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** When set, every API call needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+}
+
+/** The app's services, reachable from every handler as `c.var.services`. */
+export interface Services extends AppDeps {
+  now: () => Date;
+  engine: Engine;
+  hub: RunStreamHub;
+}
+
+/** The Hono environment of stackbook's API. */
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    /** Who makes the request, for the audit trail (`X-Stackbook-User`, else `api`). */
+    who: string;
+  };
+}

@@ -6,6 +6,8 @@ const checklist = z
     title: z.string().optional(),
     instructions: z.string().optional(),
     steps: z.array(z.string()).default([]),
+    /** Machines the operator works on: leased while the step waits, so no other run touches them. */
+    machines: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -20,6 +22,7 @@ export type ManualResult = z.infer<typeof result>;
 function describe(input: ManualArgs, cellName: string): string {
   const lines = [input.title ?? cellName];
   if (input.instructions) lines.push(input.instructions.trimEnd());
+  if (input.machines.length) lines.push(`machines: ${input.machines.join(', ')}`);
   input.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${step}`));
   return lines.join('\n');
 }
@@ -34,6 +37,7 @@ export const manualDriver: Driver<ManualArgs, ManualResult> = {
   body: 'yaml',
   args: args as unknown as z.ZodType<ManualArgs>,
   result,
+  leases: (input) => input.machines.map((machine) => `machine:${machine}`),
   plan(input, ctx) {
     return [{ kind: 'approval', summary: `operator confirms: ${describe(input, ctx.cellName)}` }];
   },

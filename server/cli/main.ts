@@ -4,9 +4,11 @@ import { importNodesCommand, IMPORT_NODES_USAGE } from './commands/import-nodes-
 import { replayCommand, REPLAY_USAGE } from './commands/replay-command.ts';
 import { runCommand, RUN_USAGE } from './commands/run-command.ts';
 import { runsCommand, RUNS_USAGE } from './commands/runs-command.ts';
+import { serveCommand, SERVE_USAGE } from './commands/serve-command.ts';
 import { showCommand, SHOW_USAGE } from './commands/show-command.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
   run: runCommand,
   runs: runsCommand,
   show: showCommand,
@@ -17,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 
 const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare metal
 
+  ${SERVE_USAGE}
   ${RUN_USAGE}
   ${RUNS_USAGE}
   ${SHOW_USAGE}

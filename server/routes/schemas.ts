@@ -92,4 +92,6 @@ export const EventSchema = z
   .openapi('Event');
 
 /** A runbook or datacentre named by id: never a path on the server. */
-export const IdName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name: letters, digits, _ . - (no paths)');
+export const IdName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name: letters, digits, _ . - (no paths)');

@@ -1,4 +1,32 @@
+import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
+import { errors, json, RunCellParams } from '../schemas.ts';
 
-/** Placeholder until the endpoint lands. */
-export function registerApproveCell(_app: App): void {}
+const route = createRoute({
+  method: 'post',
+  path: '/api/runs/{id}/cells/{name}/approve',
+  summary: 'Approve a manual step or a confirm cell that waits, with a note',
+  tags: ['runs'],
+  request: {
+    params: RunCellParams,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.strictObject({ note: z.string().max(4000) }) } },
+    },
+  },
+  responses: {
+    200: json('Approved', z.object({ id: z.string(), cell: z.string(), approved_by: z.string() })),
+    ...errors(400, 404, 409),
+  },
+});
+
+/** POST /api/runs/:id/cells/:name/approve `{ note }`; 409 when that cell is not waiting. */
+export function registerApproveCell(app: App): void {
+  app.openapi(route, async (c) => {
+    const { engine } = c.var.services;
+    const { id, name } = c.req.valid('param');
+    await engine.getRun(id);
+    await engine.approve(id, name, c.var.who, c.req.valid('json').note);
+    return c.json({ id, cell: name, approved_by: c.var.who }, 200);
+  });
+}

@@ -1,4 +1,126 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { App } from '../../app.ts';
+import { isOwnerAlive } from '../../engine/process-owner.ts';
+import { CellNames } from '../../live/cell-names.ts';
+import type { EventRecord } from '../../store/records.ts';
+import { eventView } from '../../store/run-views.ts';
+import type { Services } from '../app-env.ts';
+import { errors, RunIdParam } from '../schemas.ts';
 
-/** Placeholder until the endpoint lands. */
-export function registerStreamEvents(_app: App): void {}
+const route = createRoute({
+  method: 'get',
+  path: '/api/runs/{id}/stream',
+  summary: "A run's events as Server-Sent Events: `id` = seq, `event` = kind, `data` = the event as JSON",
+  description:
+    'Honours Last-Event-ID (or ?after=SEQ): a reconnecting viewer loses nothing. The stream ends after the ' +
+    "run-level status event that closes an execution, or at once with the run's status when it is not executing.",
+  tags: ['runs'],
+  request: {
+    params: RunIdParam,
+    query: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
+  },
+  responses: { 200: { description: 'text/event-stream' }, ...errors(404) },
+});
+
+/** How often a viewer of a run executing in another process (a CLI) looks at the store. */
+const POLL_MS = 250;
+const PAGE = 1000;
+
+/** A run-level status event other than `running` closes an execution, and the stream. */
+function closesStream(event: EventRecord): boolean {
+  if (event.kind !== 'status' || event.step !== null) return false;
+  return (JSON.parse(event.data) as { status: string }).status !== 'running';
+}
+
+/**
+ * GET /api/runs/:id/stream. Live events come from the hub; a viewer too slow for its bounded queue, or one
+ * that (re)connects, catches up from the stored events, which hold everything the hub ever sends.
+ */
+export function registerStreamEvents(app: App): void {
+  app.openapi(route, async (c) => {
+    const services = c.var.services;
+    const { id } = c.req.valid('param');
+    const run = await services.engine.getRun(id);
+    const lastEventId = Number(c.req.header('last-event-id'));
+    let last =
+      Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (c.req.valid('query').after ?? 0);
+    return streamSSE(c, async (stream) => {
+      const subscription = services.hub.subscribe(run.id);
+      const names = new CellNames(services.store, run.id);
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      const send = async (events: readonly EventRecord[]): Promise<boolean> => {
+        const cellOf = await names.load(events.map((event) => event.step));
+        for (const event of events) {
+          if (event.seq <= last) continue;
+          await stream.writeSSE({
+            id: String(event.seq),
+            event: event.kind,
+            data: JSON.stringify(eventView(event, cellOf)),
+          });
+          last = event.seq;
+          if (closesStream(event)) return true;
+        }
+        return false;
+      };
+      try {
+        for (;;) {
+          if (await catchUp(services, run.id, () => last, send)) return;
+          if (abort.signal.aborted) return;
+          if (!services.engine.isActive(run.id)) {
+            // Not executing here: done if its record says so, else another process executes it — poll.
+            const current = await services.engine.getRun(run.id);
+            if (!['running', 'awaiting-approval'].includes(current.status) || current.owner === null) {
+              await endWith(stream, current.id, current.status);
+              return;
+            }
+            if (!isOwnerAlive(current.owner)) {
+              // Its process died: record that (the catch-up then sends the interrupted status).
+              await services.engine.recoverInterrupted();
+              continue;
+            }
+          }
+          const { events, overflowed } = await subscription.next(
+            services.engine.isActive(run.id) ? 15_000 : POLL_MS,
+            abort.signal,
+          );
+          if (!overflowed && (await send(events))) return;
+          if (!events.length && !overflowed)
+            await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
+        }
+      } finally {
+        subscription.close();
+      }
+    });
+  });
+}
+
+/** Sends every stored event after the last sent one; true when the stream is finished. */
+async function catchUp(
+  services: Services,
+  run: string,
+  last: () => number,
+  send: (events: readonly EventRecord[]) => Promise<boolean>,
+): Promise<boolean> {
+  for (;;) {
+    const page = await services.store.listEvents(run, last(), PAGE);
+    if (!page.length) return false;
+    if (await send(page)) return true;
+    if (page.length < PAGE) return false;
+  }
+}
+
+/** Closes a stream of a run that is not executing with its status (no id: it is not a stored event). */
+async function endWith(stream: SSEStreamingApi, run: string, status: string): Promise<void> {
+  await stream.writeSSE({
+    event: 'status',
+    data: JSON.stringify({
+      seq: null,
+      ts: new Date().toISOString(),
+      cell: null,
+      kind: 'status',
+      data: JSON.stringify({ run, status }),
+    }),
+  });
+}

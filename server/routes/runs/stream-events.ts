@@ -13,8 +13,9 @@ const route = createRoute({
   path: '/api/runs/{id}/stream',
   summary: "A run's events as Server-Sent Events: `id` = seq, `event` = kind, `data` = the event as JSON",
   description:
-    'Honours Last-Event-ID (or ?after=SEQ): a reconnecting viewer loses nothing. The stream ends after the ' +
-    "run-level status event that closes an execution, or at once with the run's status when it is not executing.",
+    'Honours Last-Event-ID (or ?after=SEQ): a reconnecting viewer loses nothing. The stream stays open while ' +
+    'the run can take more work (pending, running, awaiting approval) and ends with its final status ' +
+    '(succeeded, failed, cancelled, interrupted).',
   tags: ['runs'],
   request: {
     params: RunIdParam,
@@ -27,10 +28,13 @@ const route = createRoute({
 const POLL_MS = 250;
 const PAGE = 1000;
 
-/** A run-level status event other than `running` closes an execution, and the stream. */
+/** Statuses after which a run takes no more work: its stream ends with one of them. */
+const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+/** A run-level status event with a final status closes the stream. */
 function closesStream(event: EventRecord): boolean {
   if (event.kind !== 'status' || event.step !== null) return false;
-  return (JSON.parse(event.data) as { status: string }).status !== 'running';
+  return FINAL.has((JSON.parse(event.data) as { status: string }).status);
 }
 
 /**
@@ -68,23 +72,22 @@ export function registerStreamEvents(app: App): void {
         for (;;) {
           if (await catchUp(services, run.id, () => last, send)) return;
           if (abort.signal.aborted) return;
+          let waitMs = 15_000;
           if (!services.engine.isActive(run.id)) {
-            // Not executing here: done if its record says so, else another process executes it — poll.
             const current = await services.engine.getRun(run.id);
-            if (!['running', 'awaiting-approval'].includes(current.status) || current.owner === null) {
+            if (FINAL.has(current.status)) {
               await endWith(stream, current.id, current.status);
               return;
             }
-            if (!isOwnerAlive(current.owner)) {
+            if (current.owner && !isOwnerAlive(current.owner)) {
               // Its process died: record that (the catch-up then sends the interrupted status).
               await services.engine.recoverInterrupted();
               continue;
             }
+            // Executing in another process (a CLI) shows only in the store; an idle run wakes on the hub.
+            waitMs = current.owner ? POLL_MS : 1000;
           }
-          const { events, overflowed } = await subscription.next(
-            services.engine.isActive(run.id) ? 15_000 : POLL_MS,
-            abort.signal,
-          );
+          const { events, overflowed } = await subscription.next(waitMs, abort.signal);
           if (!overflowed && (await send(events))) return;
           if (!events.length && !overflowed)
             await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
@@ -111,7 +114,7 @@ async function catchUp(
   }
 }
 
-/** Closes a stream of a run that is not executing with its status (no id: it is not a stored event). */
+/** Closes the stream of a run that has finished with its status (no id: it is not a stored event). */
 async function endWith(stream: SSEStreamingApi, run: string, status: string): Promise<void> {
   await stream.writeSSE({
     event: 'status',

@@ -1,6 +1,11 @@
 /** `npm run bench`: every benchmark, each printing its figures and its ratio against its reference. */
+import { httpOverhead } from './http-overhead.ts';
 import { outputThroughput } from './output-throughput.ts';
+import { sseFanout } from './sse-fanout.ts';
 
-// The issue's figure is 2,000,000 lines; a run 10× smaller beside it shows memory does not grow with output.
+// Issue 2: the issue's figure is 2,000,000 lines; a run 10× smaller beside it shows memory does not grow.
 await outputThroughput(Number(process.env.BENCH_LINES ?? 2_000_000));
 await outputThroughput(200_000);
+// Issue 3: the server.
+await httpOverhead();
+await sseFanout();

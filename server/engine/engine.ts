@@ -192,7 +192,7 @@ export class Engine {
     runId: string,
     selection: Selection,
     by: string,
-  ): Promise<{ run: RunRecord; done: Promise<RunRecord> }> {
+  ): Promise<{ run: RunRecord; steps: StepRecord[]; done: Promise<RunRecord> }> {
     const busy = this.#active.get(runId);
     if (busy) {
       const what = busy === 'starting' || !busy.current ? '' : ` (cell '${busy.current}')`;
@@ -204,8 +204,9 @@ export class Engine {
     this.#active.set(runId, 'starting');
     let active: Active;
     let cells: CellBlock[];
+    let steps: StepRecord[];
     try {
-      ({ active, cells } = await this.#prepare(runId, selection));
+      ({ active, cells, steps } = await this.#prepare(runId, selection));
     } catch (error) {
       this.#active.delete(runId);
       throw error;
@@ -214,22 +215,25 @@ export class Engine {
     const { store } = this.deps;
     const { run, writer } = active.execution;
     const startedAt = this.#now().toISOString();
-    await store.updateRun(runId, {
+    const running: RunRecord = {
+      ...run,
       status: 'running',
       owner: currentOwner(),
       startedAt: run.startedAt ?? startedAt,
       finishedAt: null,
-    });
-    await store.audit({
-      ts: startedAt,
-      who: by,
-      action: 'execute',
-      run: runId,
-      cell: null,
-      detail: selection,
-    });
-    await writer.append('status', null, JSON.stringify({ run: runId, status: 'running' }));
-    return { run: await this.getRun(runId), done: this.#finish(active, cells) };
+    };
+    // Independent writes: issued together, they queue on the one connection without waiting on each other.
+    await Promise.all([
+      store.updateRun(runId, {
+        status: running.status,
+        owner: running.owner,
+        startedAt: running.startedAt,
+        finishedAt: null,
+      }),
+      store.audit({ ts: startedAt, who: by, action: 'execute', run: runId, cell: null, detail: selection }),
+      writer.append('status', null, JSON.stringify({ run: runId, status: 'running' })),
+    ]);
+    return { run: running, steps, done: this.#finish(active, cells) };
   }
 
   /** Executes and waits: `start()` then its `done`. */
@@ -237,11 +241,15 @@ export class Engine {
     return (await this.start(runId, selection, by)).done;
   }
 
-  async #prepare(runId: string, selection: Selection): Promise<{ active: Active; cells: CellBlock[] }> {
+  async #prepare(
+    runId: string,
+    selection: Selection,
+  ): Promise<{ active: Active; cells: CellBlock[]; steps: StepRecord[] }> {
     const { store } = this.deps;
     const run = await this.getRun(runId);
     const cells = selectCells(cellsOf(run.effective), selection);
-    const steps = latestSteps(await store.listSteps(run.id));
+    const recorded = await store.listSteps(run.id);
+    const steps = latestSteps(recorded);
     refuseUnmetNeeds(cells, steps);
     const datacentre = snapshotOf(run);
     const secrets = await resolveRunSecrets(run.effective, datacentre, this.deps.env ?? process.env);
@@ -254,6 +262,8 @@ export class Engine {
       this.#now,
       this.deps.onEvents,
     );
+    // Step numbers count on in memory: this execution is the only writer of the run's steps.
+    let lastSeq = recorded.reduce((max, step) => Math.max(max, step.seq), 0);
     const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
     const execution: Execution = {
       run,
@@ -266,9 +276,10 @@ export class Engine {
       now: this.#now,
       approve: (seq, cell, prompt, reason) => desk.request(execution, seq, cell, prompt, reason),
       onCell: (name) => (active.current = name),
+      nextSeq: () => ++lastSeq,
     };
     const active: Active = { execution, desk };
-    return { active, cells };
+    return { active, cells, steps: recorded };
   }
 
   /**
@@ -372,7 +383,7 @@ export class Engine {
 
   async #recordSkipped(execution: Execution, cell: CellBlock, reason: string): Promise<void> {
     const { store, run, writer } = execution;
-    const seq = await store.nextStepSeq(run.id);
+    const seq = execution.nextSeq();
     const at = this.#now().toISOString();
     const error = { code: 'SKIPPED', message: reason };
     await store.insertStep({

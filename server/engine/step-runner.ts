@@ -22,6 +22,8 @@ export interface Execution {
   leases: LeaseTable;
   /** Told which cell starts executing, so a refusal can name it. */
   onCell(name: string): void;
+  /** The next step number of the run. */
+  nextSeq(): number;
   now(): Date;
   /** Asks for an operator's approval of a step; rejects with NEEDS_APPROVAL when nobody can give it now. */
   approve(step: number, cell: CellBlock, prompt: string, reason: 'manual' | 'confirm'): Promise<Approval>;
@@ -50,7 +52,7 @@ export async function runStep(
 ): Promise<StepStatus> {
   const { run, store, writer } = execution;
   execution.onCell(cell.name);
-  const seq = await store.nextStepSeq(run.id);
+  const seq = execution.nextSeq();
   const stamp = () => execution.now().toISOString();
   await store.insertStep({
     run: run.id,

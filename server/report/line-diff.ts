@@ -68,7 +68,7 @@ function editScript(a: readonly string[], b: readonly string[]): Op[] {
 /** Within each run of changes, removals first, then additions: how people read a diff. */
 function groupChanges(ops: Op[]): Op[] {
   const out: Op[] = [];
-  for (let start = 0; start < ops.length; ) {
+  for (let start = 0; start < ops.length;) {
     if (ops[start]!.kind === ' ') {
       out.push(ops[start++]!);
       continue;
@@ -103,7 +103,7 @@ export function lineDiff(a: string[], b: string[], limit = 500): string[] {
   }
   const out: string[] = [];
   const changed = ops.flatMap((op, index) => (op.kind === ' ' ? [] : [index]));
-  for (let k = 0; k < changed.length; ) {
+  for (let k = 0; k < changed.length;) {
     const start = Math.max(0, changed[k]! - CONTEXT);
     let last = changed[k]!;
     while (k + 1 < changed.length && changed[k + 1]! - last <= 2 * CONTEXT) last = changed[++k]!;

@@ -197,13 +197,6 @@ export class Store {
     return (await this.db.all('SELECT * FROM steps WHERE run = ? ORDER BY seq', [run])).map(toStep);
   }
 
-  async nextStepSeq(run: string): Promise<number> {
-    const row = await this.db.get<{ n: number | null }>('SELECT MAX(seq) AS n FROM steps WHERE run = ?', [
-      run,
-    ]);
-    return (row?.n ?? 0) + 1;
-  }
-
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
     await this.db.insertMany(
       'INSERT INTO events (run, seq, step, ts, kind, data) VALUES (?, ?, ?, ?, ?, ?)',

@@ -1,20 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { htmlReport } from '../../report/html-report.ts';
-import { junitReport } from '../../report/junit-report.ts';
-import { markdownReport } from '../../report/markdown-report.ts';
-import { loadReportData, type RunReportData } from '../../report/run-report.ts';
+import { REPORTS } from '../../report/reports.ts';
+import { loadReportData } from '../../report/run-report.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import { COMMON_OPTIONS, commonOptions, openContext, resolveRunId } from '../cli-context.ts';
 import { writeAll } from './execute-and-report.ts';
 
 export const EXPORT_USAGE = 'stackbook export <run> --format md|html|junit [--out FILE]';
-
-export const REPORTS: Record<string, (data: RunReportData) => AsyncGenerator<string>> = {
-  md: markdownReport,
-  html: htmlReport,
-  junit: junitReport,
-};
 
 /** `stackbook export`: a recorded run as Markdown, HTML or JUnit XML, to standard output or a file. */
 export async function exportCommand(argv: string[]): Promise<number> {

@@ -60,11 +60,9 @@ export async function loadNamedDatacentre(
   });
   if (yaml === undefined) {
     const known = await listDatacentres(datacentresDir);
-    throw new StackbookError(
-      'NOT_FOUND',
-      `no datacentre '${name}' (known: ${known.join(', ') || 'none'})`,
-      { details: { known } },
-    );
+    throw new StackbookError('NOT_FOUND', `no datacentre '${name}' (known: ${known.join(', ') || 'none'})`, {
+      details: { known },
+    });
   }
   return { ...parseDatacentre(yaml, file, name), dir, yaml };
 }
@@ -93,7 +91,8 @@ export async function datacentreView(services: Services, name: string): Promise<
   // Names set in secrets.env but referenced nowhere are listed too, so stale ones can be spotted.
   for (const secretName of fromFile.keys()) if (!references.has(secretName)) references.set(secretName, []);
   const secrets = [...references].map(([secretName, refs]) => {
-    const source = env[secretName] !== undefined ? 'env' : fromFile.has(secretName) ? 'file' : null;
+    const source: 'env' | 'file' | null =
+      env[secretName] !== undefined ? 'env' : fromFile.has(secretName) ? 'file' : null;
     return { name: secretName, set: source !== null, source, references: refs };
   });
 
@@ -129,5 +128,7 @@ const route = createRoute({
 
 /** GET /api/datacentres/:name: the profile as loaded; a profile that does not validate answers 422. */
 export function registerGetDatacentre(app: App): void {
-  app.openapi(route, async (c) => c.json(await datacentreView(c.var.services, c.req.valid('param').name), 200));
+  app.openapi(route, async (c) =>
+    c.json(await datacentreView(c.var.services, c.req.valid('param').name), 200),
+  );
 }

@@ -24,7 +24,7 @@ const route = createRoute({
 
 /**
  * GET /api/datacentres. A profile that does not validate is listed with its `error`, so one broken file
- * does not hide the others and the editor can still open it.
+ * does not hide the others.
  */
 export function registerListDatacentres(app: App): void {
   app.openapi(route, async (c) => {

@@ -8,9 +8,9 @@ import type { AppEnv } from '../app-env.ts';
  * 422 come back synchronously); the cells then run in the background and their events stream.
  */
 export async function startExecution(c: Context<AppEnv>, runId: string, selection: Selection) {
-  const { engine, store } = c.var.services;
-  const { run, done } = await engine.start(runId, selection, c.var.who);
+  const { engine } = c.var.services;
+  const { run, steps, done } = await engine.start(runId, selection, c.var.who);
   // The outcome is recorded in the run; a failure of the execution itself is logged, never unhandled.
   done.catch((error: unknown) => console.error(`stackbook serve: run ${runId}:`, error));
-  return c.json(runDetail(run, await store.listSteps(runId)), 202);
+  return c.json(runDetail(run, steps), 202);
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The newcomer's first run: sets everything up, then runs the example runbook on the example datacentre.
-# A manual cell asks for approval on a terminal; pass --yes to approve it unattended.
+# The newcomer's main job: sets everything up, then serves stackbook on http://127.0.0.1:8080 with the
+# example datacentre (the simulated lab datacentre joins it as its drivers land). Extra arguments go to
+# `stackbook serve` (e.g. --port 9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash lab/setup.sh
 if [ ! -f datacentres/example/secrets.env ]; then
   install -m 0600 datacentres/example/secrets.env.example datacentres/example/secrets.env
 fi
-node server/cli/bin.js run seed-preflight --dc example "$@"
-node server/cli/bin.js runs --limit 5
+exec node server/cli/bin.js serve "$@"

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -43,10 +43,20 @@ describe('Store', () => {
   });
 
   it('uses WAL and applies the numbered migrations once', async () => {
+    const migrations = (await readdir(new URL('../../../server/store/migrations/', import.meta.url))).filter(
+      (f) => f.endsWith('.sql'),
+    );
+    assert.ok(migrations.length >= 2);
     assert.equal((await store.db.get<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode, 'wal');
-    assert.equal((await store.db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, 1);
+    assert.equal(
+      (await store.db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version,
+      migrations.length,
+    );
     const again = await Store.open(store.file);
-    assert.equal((await again.db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, 1);
+    assert.equal(
+      (await again.db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version,
+      migrations.length,
+    );
     await again.close();
   });
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
 import { StackbookError } from '../stackbook-error.ts';
@@ -15,6 +15,7 @@ import {
 } from './load-datacentre.ts';
 import type { ProfileIssue } from './load-datacentre.ts';
 import { SECRETS_FILE, writeSecretsEnv } from './secrets.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
 
 type Path = (string | number)[];
 /** Machine field → where it may be found in an input node, first match wins. */
@@ -260,9 +261,6 @@ export async function importNodes(
     ),
   );
   if (passwords.size > 0) await writeSecretsEnv(secretsFile, passwords);
-  const mode = (await stat(file).catch(() => undefined))?.mode;
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, output, mode === undefined ? {} : { mode: mode & 0o777 });
-  await rename(temp, file);
+  await writeFileAtomic(file, output);
   return { added, updated, secretsFile };
 }

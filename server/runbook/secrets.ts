@@ -1,8 +1,9 @@
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StackbookError } from '../stackbook-error.ts';
 import { isSecretRef } from './datacentre-schema.ts';
 import { readablePath } from './load-datacentre.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
 import type { LoadedDatacentre } from './load-datacentre.ts';
 
 /** The git-ignored file beside datacentre.yaml that holds secret values. */
@@ -88,10 +89,7 @@ export async function writeSecretsEnv(file: string, values: ReadonlyMap<string, 
     return value === undefined ? [] : [`${name}=${quoteValue(value)}`];
   });
   for (const [name, value] of pending) kept.push(`${name}=${quoteValue(value)}`);
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${kept.join('\n')}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, file);
+  await writeFileAtomic(file, `${kept.join('\n')}\n`, 0o600);
 }
 
 /**

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { DATACENTRE_FILE, parseDatacentre } from '../../runbook/load-datacentre.ts';
 import { SECRETS_FILE, writeSecretsEnv } from '../../runbook/secrets.ts';
+import { writeFileAtomic } from '../../runbook/write-file-atomic.ts';
 import { errors, json } from '../schemas.ts';
 import { DatacentreNameParam, DatacentreViewSchema, datacentreView } from './get-datacentre.ts';
 
@@ -35,18 +35,6 @@ const route = createRoute({
   responses: { 200: json('The datacentre as written', DatacentreViewSchema), ...errors(400, 401, 413, 422) },
 });
 
-/** Replaces `file` in one step, so a reader (or a run being created) never sees half a profile. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /**
  * PUT /api/datacentres/:name `{ yaml, secrets? }`. The text goes through `parseDatacentre`, so what is
  * written always loads; an invalid profile is a 422 carrying every issue and nothing is written. A new
@@ -62,7 +50,7 @@ export function registerPutDatacentre(app: App): void {
     parseDatacentre(body.yaml, file, name);
 
     await mkdir(dir, { recursive: true });
-    await writeAtomically(file, body.yaml);
+    await writeFileAtomic(file, body.yaml);
     const secretNames = Object.keys(body.secrets ?? {});
     if (secretNames.length > 0) {
       await writeSecretsEnv(join(dir, SECRETS_FILE), new Map(Object.entries(body.secrets ?? {})));

@@ -26,22 +26,8 @@ export class LeaseTable {
   /** Holders of the given keys other than `run`, ignoring leases of dead processes. */
   async conflicts(keys: readonly string[], run: string): Promise<LeaseHolder[]> {
     if (!keys.length) return [];
-    const rows = await this.store.db.all<{
-      key: string;
-      run: string;
-      cell: string;
-      owner: string;
-      acquired_at: string;
-    }>(`SELECT * FROM leases WHERE key IN (${keys.map(() => '?').join(', ')})`, [...keys]);
-    return rows
-      .filter((row) => row.run !== run && isOwnerAlive(row.owner))
-      .map((row) => ({
-        key: row.key,
-        run: row.run,
-        cell: row.cell,
-        owner: row.owner,
-        acquiredAt: row.acquired_at,
-      }));
+    const holders = await this.#select(`WHERE key IN (${keys.map(() => '?').join(', ')})`, keys);
+    return holders.filter((holder) => holder.run !== run && isOwnerAlive(holder.owner));
   }
 
   /** Takes every key for `run`/`cell`, or none: a key held by another live run is a CONFLICT naming it. */
@@ -94,14 +80,18 @@ export class LeaseTable {
     await this.store.db.run('DELETE FROM leases WHERE run = ? AND cell = ?', [run, cell]);
   }
 
-  async list(): Promise<LeaseHolder[]> {
+  list(): Promise<LeaseHolder[]> {
+    return this.#select('ORDER BY key', []);
+  }
+
+  async #select(clause: string, values: readonly string[]): Promise<LeaseHolder[]> {
     const rows = await this.store.db.all<{
       key: string;
       run: string;
       cell: string;
       owner: string;
       acquired_at: string;
-    }>('SELECT * FROM leases ORDER BY key');
+    }>(`SELECT * FROM leases ${clause}`, values);
     return rows.map((row) => ({
       key: row.key,
       run: row.run,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LeaseTable } from '../../../server/engine/lease-table.ts';
 import { currentOwner } from '../../../server/engine/process-owner.ts';
-import { StackbookError } from '../../../server/stackbook-error.ts';
+import type { StackbookError } from '../../../server/stackbook-error.ts';
 import { Store } from '../../../server/store/store.ts';
 
 describe('LeaseTable', () => {

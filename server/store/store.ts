@@ -124,9 +124,9 @@ export class Store {
   static async open(file: string): Promise<Store> {
     if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
     const db = await Database.open(file);
-    await db.exec(
-      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;',
-    );
+    // The busy timeout first: switching to WAL needs a lock another process opening the store may hold.
+    await db.exec('PRAGMA busy_timeout = 10000');
+    await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     await migrate(db);
     return new Store(db, file);
   }

@@ -115,3 +115,34 @@ describe('Store', () => {
     assert.deepEqual(entry?.detail, { note: 'ok' });
   });
 });
+
+describe('Store.open', () => {
+  it('two processes opening a new store at once apply each migration once', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-store-race-'));
+    try {
+      const file = path.join(dir, 'stackbook.db');
+      // Every process waits for the same moment, so they really open the new store together.
+      const at = Date.now() + 3000;
+      const script = `import { Store } from ${JSON.stringify(new URL('../../../server/store/store.ts', import.meta.url).href)};
+        await new Promise((resolve) => setTimeout(resolve, ${at} - Date.now()));
+        const store = await Store.open(${JSON.stringify(file)}); await store.close();`;
+      const { spawn } = await import('node:child_process');
+      const runs = Array.from({ length: 4 }, () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          child.on('close', (code) => resolve({ code, stderr })),
+        );
+      });
+      for (const result of await Promise.all(runs)) assert.equal(result.code, 0, result.stderr);
+      const store = await Store.open(file);
+      assert.equal((await store.listRuns()).length, 0);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

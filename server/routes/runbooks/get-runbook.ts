@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { Marked } from 'marked';
 import { z as zod } from 'zod';
 import type { DriverRegistry } from '../../../drivers/registry.ts';
 import type { AnyDriver } from '../../../drivers/types.ts';
@@ -9,21 +8,10 @@ import { isSecretRef } from '../../runbook/datacentre-schema.ts';
 import { loadRunbook } from '../../runbook/load-runbook.ts';
 import type { TemplateScope } from '../../runbook/templates.ts';
 import type { Block, CellBlock } from '../../runbook/types.ts';
+import { renderSafeMarkdown } from '../../report/safe-markdown.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import { loadNamedDatacentre } from '../datacentres/get-datacentre.ts';
 import { errors, IdName, json } from '../schemas.ts';
-
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-// Runbook prose is shown in the browser: raw HTML appears as text and script URLs become inert, so a
-// runbook (or an overlay someone pasted in) can never run script in the notebook.
-const SCRIPT_URL = /^\s*(javascript|vbscript|data):/i;
-const marked = new Marked({
-  renderer: { html: ({ text }) => escapeHtml(text) },
-  walkTokens(token) {
-    if ((token.type === 'link' || token.type === 'image') && SCRIPT_URL.test(token.href)) token.href = '#';
-  },
-});
 
 const ProvenanceSchema = z.object({
   file: z.string(),
@@ -135,7 +123,7 @@ function previewOf(cell: CellBlock, driver: AnyDriver, scope: TemplateScope) {
 function blockView(block: Block, drivers: DriverRegistry, scope?: TemplateScope): BlockView {
   const provenance = { ...block.provenance };
   if (block.kind === 'prose') {
-    const html = marked.parse(block.markdown, { async: false });
+    const html = renderSafeMarkdown(block.markdown);
     return { kind: 'prose', markdown: block.markdown, html, provenance };
   }
   const driver = drivers.get(block.driver);

@@ -9,6 +9,9 @@ packages=(
   build-essential python3 # sqlite3's native build
   procps iproute2         # ps / ss in tests and the lab
 )
+# Extra Debian packages for this run (CI adds the browser its end-to-end tests drive).
+read -r -a extra <<< "${STACKBOOK_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -27,3 +30,5 @@ node -e 'const [major] = process.versions.node.split(".").map(Number); if (major
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# The web notebook the server serves at /.
+npm run build:web

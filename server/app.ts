@@ -5,6 +5,7 @@ import { RunStreamHub } from './live/run-stream-hub.ts';
 import type { AppDeps, AppEnv, Services } from './routes/app-env.ts';
 import { onError, validationError } from './routes/error-handler.ts';
 import { registerRoutes } from './routes/register-routes.ts';
+import { registerWebAssets } from './routes/web-assets.ts';
 import { StackbookError } from './stackbook-error.ts';
 
 export type App = OpenAPIHono<AppEnv> & { services: Services };
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   registerRoutes(app);
+  if (deps.webDir) registerWebAssets(app, deps.webDir);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -5,6 +5,13 @@ const FLUSH_MS = 100;
 const MAX_EVENT_CHARS = 64 * 1024;
 const HIGH_WATER_CHARS = 4 * 1024 * 1024;
 
+/** The number of `\n` in `text`: an output event's `lines`, the store's line index. */
+export function countLines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
 /**
  * Buffers a run's events and writes them in batches, one transaction per batch, at least every 100 ms.
  * Consecutive output of one step merges into events of up to 64 KiB, so a chatty cell costs a few rows per
@@ -37,6 +44,7 @@ export class EventWriter {
     if (this.#failure) throw this.#failure;
     const last = this.#queue.at(-1);
     const mergeable = kind === 'stdout' || kind === 'stderr' || kind === 'log';
+    const lines = mergeable ? countLines(data) : 0;
     if (
       mergeable &&
       last &&
@@ -45,8 +53,10 @@ export class EventWriter {
       last.data.length + data.length <= MAX_EVENT_CHARS
     ) {
       last.data += data;
+      last.lines += lines;
     } else {
-      this.#queue.push({ run: this.run, seq: ++this.#seq, step, ts: this.now().toISOString(), kind, data });
+      const ts = this.now().toISOString();
+      this.#queue.push({ run: this.run, seq: ++this.#seq, step, ts, kind, data, lines });
     }
     this.#chars += data.length;
     this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS);

@@ -31,6 +31,7 @@ export async function recoverInterrupted(store: Store, now: () => Date): Promise
         ts: at,
         kind: 'status' as const,
         data: JSON.stringify({ cell: step.cell, status: 'interrupted', error }),
+        lines: 0,
       });
     }
     events.push({
@@ -40,6 +41,7 @@ export async function recoverInterrupted(store: Store, now: () => Date): Promise
       ts: at,
       kind: 'status' as const,
       data: JSON.stringify({ run: run.id, status: 'interrupted' }),
+      lines: 0,
     });
     await store.appendEvents(events);
     await store.updateRun(run.id, { status: 'interrupted', owner: null, finishedAt: at });

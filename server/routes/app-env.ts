@@ -16,6 +16,8 @@ export interface AppDeps {
   env?: NodeJS.ProcessEnv;
   /** When set, every API call needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** The web notebook's folder (index.html, dist/); without it only the API is served. */
+  webDir?: string;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
 }

@@ -14,6 +14,7 @@ import { registerCancelRun } from './runs/cancel-run.ts';
 import { registerApproveCell } from './runs/approve-cell.ts';
 import { registerReplayRun } from './runs/replay-run.ts';
 import { registerListEvents } from './runs/list-events.ts';
+import { registerListLines } from './runs/list-lines.ts';
 import { registerStreamEvents } from './runs/stream-events.ts';
 import { registerGetReport } from './runs/get-report.ts';
 import { registerDiffRuns } from './runs/diff-runs.ts';
@@ -36,6 +37,7 @@ export function registerRoutes(app: App): void {
   registerApproveCell(app);
   registerReplayRun(app);
   registerListEvents(app);
+  registerListLines(app);
   registerStreamEvents(app);
   registerGetReport(app);
   registerDiffRuns(app);

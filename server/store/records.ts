@@ -79,6 +79,8 @@ export interface EventRecord {
   kind: EventKind;
   /** Output text for stdout/stderr/log; JSON text for progress and status. */
   data: string;
+  /** The number of `\n` in `data` for stdout/stderr/log, 0 otherwise: the store's line index. */
+  lines: number;
 }
 
 export interface AuditRecord {

@@ -61,6 +61,7 @@ function toEvent(row: Row): EventRecord {
     ts: String(row.ts),
     kind: row.kind as EventRecord['kind'],
     data: String(row.data),
+    lines: Number(row.lines ?? 0),
   };
 }
 
@@ -199,14 +200,22 @@ export class Store {
 
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
     await this.db.insertMany(
-      'INSERT INTO events (run, seq, step, ts, kind, data) VALUES (?, ?, ?, ?, ?, ?)',
-      events.map((event) => [event.run, event.seq, event.step, event.ts, event.kind, event.data]),
+      'INSERT INTO events (run, seq, step, ts, kind, data, lines) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      events.map((event) => [
+        event.run,
+        event.seq,
+        event.step,
+        event.ts,
+        event.kind,
+        event.data,
+        event.lines,
+      ]),
     );
   }
 
   async listEvents(run: string, after = 0, limit = 10_000): Promise<EventRecord[]> {
     const rows = await this.db.all(
-      'SELECT run, seq, step, ts, kind, data FROM events WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT run, seq, step, ts, kind, data, lines FROM events WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?',
       [run, after, limit],
     );
     return rows.map(toEvent);
@@ -215,7 +224,7 @@ export class Store {
   /** A step's events in order, a page at a time. */
   async listStepEvents(run: string, step: number, after = 0, limit = 1000): Promise<EventRecord[]> {
     const rows = await this.db.all(
-      'SELECT run, seq, step, ts, kind, data FROM events WHERE run = ? AND step = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT run, seq, step, ts, kind, data, lines FROM events WHERE run = ? AND step = ? AND seq > ? ORDER BY seq LIMIT ?',
       [run, step, after, limit],
     );
     return rows.map(toEvent);

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultRegistry } from '../../../drivers/default-registry.ts';
 import { createApp } from '../../app.ts';
@@ -45,6 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     dataDir: options.data,
     runbooksDir: options.runbooks,
     datacentresDir: options.datacentres,
+    webDir: fileURLToPath(new URL('../../../web/', import.meta.url)),
     token,
   });
   // Runs a previous server left running are interrupted now; their streams end with that status.

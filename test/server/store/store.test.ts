@@ -87,6 +87,7 @@ describe('Store', () => {
       ts: 't',
       kind: 'stdout' as const,
       data: `line ${i}\n`,
+      lines: 1,
     }));
     await store.appendEvents(events);
     assert.equal(await store.maxEventSeq('01AAA'), 2500);

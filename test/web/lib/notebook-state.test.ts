@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventView } from '../../../web/api/api-types.ts';
+import { NotebookState } from '../../../web/lib/notebook-state.ts';
+
+let seq = 0;
+const status = (cell: string | null, data: Record<string, unknown>): EventView => ({
+  seq: ++seq,
+  ts: `2026-01-01T00:00:0${seq % 10}.000Z`,
+  cell,
+  kind: 'status',
+  data: JSON.stringify(data),
+});
+
+describe('NotebookState', () => {
+  it('starts from recorded steps and follows status events', () => {
+    const state = new NotebookState();
+    state.load({
+      status: 'pending',
+      steps: [
+        {
+          seq: 1,
+          cell: 'a',
+          driver: 'sh',
+          status: 'succeeded',
+          attempt: 1,
+          started_at: 't0',
+          finished_at: 't1',
+          args: null,
+          result: { exit_code: 0 },
+          error: null,
+          reused_from: null,
+          approved_by: null,
+          approval_note: null,
+        },
+      ],
+    } as never);
+    assert.equal(state.cell('a').status, 'succeeded');
+    assert.equal(state.cell('b').status, 'not run');
+    assert.deepEqual(state.apply(status(null, { run: 'R', status: 'running' })), {});
+    assert.equal(state.runStatus, 'running');
+    assert.deepEqual(state.apply(status('b', { cell: 'b', status: 'running' })), { restarted: 'b' });
+    assert.equal(state.cell('b').status, 'running');
+    assert.deepEqual(
+      state.apply(status('b', { cell: 'b', status: 'running', attempt: 2 })),
+      {},
+      'a retry is not a new execution',
+    );
+    assert.equal(state.cell('b').attempt, 2);
+    state.apply(
+      status('b', {
+        cell: 'b',
+        status: 'failed',
+        error: { code: 'EXEC_FAILED', message: 'script exited with 1' },
+      }),
+    );
+    assert.equal(state.cell('b').error?.message, 'script exited with 1');
+    assert.ok(state.cell('b').finishedAt);
+  });
+
+  it('records what a waiting cell asks for and who approved it', () => {
+    const state = new NotebookState();
+    state.apply(status('m', { cell: 'm', status: 'running' }));
+    state.apply(
+      status('m', { cell: 'm', status: 'awaiting-approval', reason: 'manual', prompt: 'Cable it' }),
+    );
+    assert.equal(state.cell('m').prompt, 'Cable it');
+    assert.deepEqual(
+      state.apply(status('m', { cell: 'm', status: 'running', approved_by: 'ann', note: 'done' })),
+      {},
+    );
+    assert.equal(state.cell('m').approvedBy, 'ann');
+    assert.equal(state.cell('m').prompt, null);
+  });
+
+  it('keeps progress and per-machine state from progress events', () => {
+    const state = new NotebookState();
+    state.apply({
+      seq: ++seq,
+      ts: 't',
+      cell: 'power',
+      kind: 'progress',
+      data: JSON.stringify({ done: 1, total: 3, unit: 'machines', machines: { n1: { state: 'on' } } }),
+    });
+    state.apply({
+      seq: ++seq,
+      ts: 't',
+      cell: 'power',
+      kind: 'progress',
+      data: JSON.stringify({
+        done: 2,
+        total: 3,
+        machines: { n2: { state: 'failed', error: 'BMC timeout' } },
+      }),
+    });
+    assert.deepEqual(state.cell('power').progress, { done: 2, total: 3, unit: undefined, label: undefined });
+    assert.deepEqual(Object.keys(state.cell('power').machines), ['n1', 'n2']);
+    assert.equal(state.cell('power').machines.n2?.error, 'BMC timeout');
+  });
+});

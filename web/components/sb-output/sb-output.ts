@@ -1,0 +1,283 @@
+import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
+import type { VisibilityChangedEvent } from '@lit-labs/virtualizer/events.js';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
+import { call } from '../../api/api-client.ts';
+import type { EventView } from '../../api/api-types.ts';
+import { parseAnsi, type AnsiSegment } from '../../lib/ansi.ts';
+import { LineWindow, type LinesPage, type WindowLine } from '../../lib/line-window.ts';
+import { outputStyles } from './sb-output.styles.ts';
+
+const PAGE = 500;
+/** The virtualiser clamps its scroll size at 8.2M px: at 18 px a row, 400,000 rows stay below that. */
+const MAX_ROWS = 400_000;
+/** Rows fetched beyond the visible ones, so a slow scroll rarely shows placeholders. */
+const MARGIN = 100;
+
+/** The virtualiser wants an Array: this one answers `length` and `[i]` without holding a number per line. */
+function rowNumbers(length: number, base: number): number[] {
+  return new Proxy([] as number[], {
+    get(target, key, receiver) {
+      if (key === 'length') return length;
+      const index = typeof key === 'string' ? Number(key) : NaN;
+      if (Number.isInteger(index) && index >= 0 && index < length) return base + index;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+function segment(part: AnsiSegment) {
+  const { text, fg, bg, bold, dim, italic, underline } = part;
+  if (!fg && !bg && !bold && !dim && !italic && !underline) return text;
+  const classes = [bold && 'bold', dim && 'dim', italic && 'italic', underline && 'underline'];
+  return html`<span
+    class=${classes.filter(Boolean).join(' ')}
+    style=${styleMap({ color: fg, background: bg })}
+    >${text}</span
+  >`;
+}
+
+/**
+ * One cell's output: a window over lines stored on the server, fetched a page at a time as the view scrolls,
+ * with the live tail applied from the run's stream. Only the visible rows exist in the DOM and at most 20
+ * pages of lines in memory, so 200,000 lines neither freeze the tab nor grow its heap. It follows the end
+ * while scrolled there; scrolling up stops that and offers a jump back.
+ */
+@customElement('sb-output')
+export class SbOutput extends LitElement {
+  static override styles = outputStyles;
+
+  @property() runId = '';
+  @property() cell = '';
+  @state() private _total = 0;
+  @state() private _loaded = false;
+  @state() private _error: string | undefined;
+  @state() private _following = true;
+  @state() private _unseen = 0;
+  /** The first line shown: above 0 only past MAX_ROWS lines. */
+  @state() private _base = 0;
+
+  readonly #window = new LineWindow(PAGE, 20);
+  readonly #ansi = new WeakMap<WindowLine, AnsiSegment[]>();
+  readonly #fetching = new Set<number>();
+  /** Bumped whenever what was loaded is forgotten, so answers to older requests are dropped. */
+  #generation = 0;
+  /** Events pushed while the tail loads; applied after it, those it already counted skipped by seq. */
+  #queued: EventView[] | undefined;
+  #rows = rowNumbers(0, 0);
+  #visible = { first: 0, last: 0 };
+  #fetchTimer: ReturnType<typeof setTimeout> | undefined;
+  #intentAt = -Infinity;
+  #autoAt = -Infinity;
+
+  /** A new execution of the cell starts: forget everything; its lines arrive by `push`. */
+  reset(): void {
+    this.#forget();
+    this._loaded = true;
+    this.#sync();
+  }
+
+  /** Live stdout/stderr/log events of this cell, in order; those already counted are ignored. */
+  push(events: EventView[]): void {
+    if (this.#queued) this.#queued.push(...events);
+    if (!this._loaded) return;
+    const added = this.#window.apply(events);
+    if (added && !this._following) this._unseen += added;
+    if (added) this.#sync();
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('runId') || changed.has('cell')) && this.runId && this.cell) void this.#load();
+  }
+
+  override updated(): void {
+    if (this._following && this._total) this.#stickToEnd();
+  }
+
+  override disconnectedCallback(): void {
+    clearTimeout(this.#fetchTimer);
+    super.disconnectedCallback();
+  }
+
+  #forget(): void {
+    this.#generation++;
+    this.#window.reset();
+    this.#fetching.clear();
+    this.#queued = undefined;
+    this._error = undefined;
+    this._following = true;
+    this._unseen = 0;
+  }
+
+  async #load(): Promise<void> {
+    this.#forget();
+    const generation = this.#generation;
+    this.#queued = [];
+    this._loaded = false;
+    this.#sync();
+    try {
+      const page = await this.#fetch(undefined);
+      if (generation !== this.#generation) return;
+      this.#window.load(page);
+      this.#window.apply(this.#queued ?? []);
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this._error = (error as Error).message;
+    }
+    this.#queued = undefined;
+    this._loaded = true;
+    this.#sync();
+  }
+
+  #fetch(from: number | undefined): Promise<LinesPage> {
+    const at = from === undefined ? '' : `&from=${from}`;
+    const enc = encodeURIComponent;
+    return call<LinesPage>(
+      'GET',
+      `/api/runs/${enc(this.runId)}/cells/${enc(this.cell)}/lines?count=${PAGE}${at}`,
+    );
+  }
+
+  /** Brings the rows the virtualiser shows in line with the window; the base follows the end while following. */
+  #sync(): void {
+    const total = this.#window.total;
+    const length = Math.min(total, MAX_ROWS);
+    const base = this._following ? total - length : Math.min(this._base, total - length);
+    if (length !== this.#rows.length || base !== this._base) this.#rows = rowNumbers(length, base);
+    this._base = base;
+    this._total = total;
+    this.requestUpdate();
+  }
+
+  // Scrolling fetches what comes into view, once it settles: a fling across 200,000 lines costs no requests.
+  #onVisibility = (event: VisibilityChangedEvent) => {
+    this.#visible = { first: event.first, last: event.last };
+    clearTimeout(this.#fetchTimer);
+    this.#fetchTimer = setTimeout(() => this.#fetchVisible(), 60);
+  };
+
+  #fetchVisible(): void {
+    const first = this._base + this.#visible.first - MARGIN;
+    const generation = this.#generation;
+    for (const page of this.#window.missingPages(first, this._base + this.#visible.last + MARGIN)) {
+      if (this.#fetching.has(page)) continue;
+      this.#fetching.add(page);
+      this.#fetch(page * PAGE)
+        .then((answer) => {
+          if (generation !== this.#generation) return;
+          this.#window.fill(page, answer.lines);
+          this.requestUpdate();
+        })
+        .catch(() => undefined)
+        .finally(() => generation === this.#generation && this.#fetching.delete(page));
+    }
+  }
+
+  get #scroller(): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>('.lines');
+  }
+
+  /** The virtualiser sizes its content a frame after the rows change: keep to the end across it. */
+  #stickToEnd(): void {
+    const toEnd = () => {
+      const scroller = this.#scroller;
+      if (!scroller || !this._following) return;
+      this.#autoAt = performance.now();
+      scroller.scrollTop = scroller.scrollHeight;
+    };
+    toEnd();
+    requestAnimationFrame(() => {
+      toEnd();
+      requestAnimationFrame(toEnd);
+    });
+  }
+
+  // Only a scroll the user asked for (wheel, keys, a drag, a touch) stops following; the virtualiser's own
+  // corrections and our scrolls to the end do not.
+  #onIntent = { handleEvent: () => (this.#intentAt = performance.now()), passive: true };
+
+  #onScroll = () => {
+    const scroller = this.#scroller!;
+    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
+    const now = performance.now();
+    if (atEnd && this._base + this.#rows.length >= this._total) {
+      if (!this._following) [this._following, this._unseen] = [true, 0];
+    } else if (now - this.#intentAt < 1000 && now - this.#autoAt > 100) this._following = false;
+  };
+
+  #jumpToEnd = () => {
+    [this._following, this._unseen] = [true, 0];
+    this.#sync();
+    this.#scroller?.focus();
+  };
+
+  #showEarlier = () => {
+    const shift = Math.min(this._base, MAX_ROWS / 2);
+    this._following = false;
+    this._base -= shift;
+    this.#rows = rowNumbers(this.#rows.length, this._base);
+    const row = this.renderRoot.querySelector<HTMLElement>('.row')?.offsetHeight ?? 18;
+    void this.updateComplete.then(() => this.#scroller && (this.#scroller.scrollTop += shift * row));
+  };
+
+  #row = (n: number) => {
+    const line = this.#window.line(n);
+    if (!line)
+      return html`<div class="row pending" part="row placeholder" data-n=${n + 1}>
+        <span class="text">…</span>
+      </div>`;
+    let parts = this.#ansi.get(line);
+    if (!parts) this.#ansi.set(line, (parts = parseAnsi(line.text)));
+    return html`<div class="row ${line.stream}" part="row ${line.stream}" data-n=${n + 1}>
+      <span class="text">${parts.map(segment)}</span>
+    </div>`;
+  };
+
+  override render() {
+    if (!this._total) {
+      const text = this._error ? `output unavailable: ${this._error}` : this._loaded ? 'no output yet' : '';
+      return html`<p class="empty" part="empty" data-testid="output-empty">${text}</p>`;
+    }
+    const unseen = this._unseen ? ` (${this._unseen.toLocaleString('en')} new lines)` : '';
+    return html`<div class="frame" part="frame">
+      ${
+        this._base > 0
+          ? html`<button class="earlier" part="earlier" @click=${this.#showEarlier}>
+              Show lines before ${(this._base + 1).toLocaleString('en')}
+            </button>`
+          : nothing
+      }
+      <div
+        class="lines"
+        part="lines"
+        tabindex="0"
+        @scroll=${this.#onScroll}
+        @wheel=${this.#onIntent}
+        @keydown=${this.#onIntent}
+        @pointerdown=${this.#onIntent}
+        @touchstart=${this.#onIntent}
+        @visibilityChanged=${this.#onVisibility}
+      >
+        ${virtualize({ items: this.#rows, renderItem: this.#row, scroller: true })}
+      </div>
+      ${
+        this._following
+          ? nothing
+          : html`<button class="jump" part="jump" data-testid="output-jump" @click=${this.#jumpToEnd}>
+              Jump to end${unseen}
+            </button>`
+      }
+      <footer part="footer">
+        <span data-testid="output-count">${this._total.toLocaleString('en')} lines</span>
+        <span>${this._following ? 'following' : 'paused'}</span>
+      </footer>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sb-output': SbOutput;
+  }
+}

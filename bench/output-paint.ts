@@ -50,9 +50,6 @@ async function record(app: App, runbook: string): Promise<string> {
 async function measure(browser: Browser, url: string, runId: string): Promise<Figures> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const cdp = await page.context().newCDPSession(page);
-  page.on('crash', () => console.log('CRASH'));
-  page.on('console', (m) => console.log('console', m.type(), m.text()));
-  page.on('pageerror', (e) => console.log('pageerror', e));
   const heap = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;
@@ -75,9 +72,7 @@ async function measure(browser: Browser, url: string, runId: string): Promise<Fi
       await w.sbPainted('.row:not(.pending)');
       return performance.now() - started;
     }, runId);
-    console.log('painted', firstPaintMs, Date.now());
     const heapPaint = await heap();
-    console.log('heap', heapPaint, Date.now());
     const toTopMs = await page.evaluate(async () => {
       const w = window as unknown as { sbOutput: HTMLElement; sbPainted: (s: string) => Promise<void> };
       const scroller = w.sbOutput.shadowRoot!.querySelector<HTMLElement>('.lines')!;

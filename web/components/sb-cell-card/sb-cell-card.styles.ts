@@ -88,6 +88,10 @@ export const cellCardStyles = css`
     padding: 0.5rem;
     border-radius: 4px;
   }
+  .approve .prompt {
+    white-space: pre-line;
+    flex-basis: 100%;
+  }
   .approve input {
     flex: 1;
     min-width: 12rem;

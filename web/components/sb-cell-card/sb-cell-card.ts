@@ -117,7 +117,7 @@ export class SbCellCard extends LitElement {
         ${
           state.status === 'awaiting-approval'
             ? html`<div class="approve" data-testid="approve-box">
-                <span>${state.prompt ?? 'This step waits for an operator.'}</span>
+                <span class="prompt">${state.prompt ?? 'This step waits for an operator.'}</span>
                 <input
                   data-testid="approve-note"
                   placeholder="Note for the record"

@@ -33,25 +33,22 @@ export const outputStyles = css`
     box-shadow: inset 0 0 0 2px #3d6fb6;
   }
   .row {
-    display: flex;
     min-width: 100%;
     height: var(--sb-output-row);
     box-sizing: border-box;
+    padding-right: 1rem;
     border-left: 3px solid transparent;
     white-space: pre;
     tab-size: 8;
   }
   .row::before {
     content: attr(data-n);
-    flex: none;
+    display: inline-block;
     min-width: 7ch;
     padding-right: 1.5ch;
     text-align: right;
     color: #4c5a6a;
     user-select: none;
-  }
-  .text {
-    padding-right: 1rem;
   }
   .row.stderr {
     border-left-color: #f0605a;
@@ -63,7 +60,7 @@ export const outputStyles = css`
     color: #8fa3bb;
     font-style: italic;
   }
-  .row.pending .text {
+  .row.pending {
     color: #3a4653;
   }
   .bold {

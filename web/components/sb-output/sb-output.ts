@@ -27,15 +27,16 @@ function rowNumbers(length: number, base: number): number[] {
   });
 }
 
+// On one line each: whitespace in these templates would show in rows that keep it (white-space: pre).
+const row = (kind: string, n: number, content: unknown) =>
+  html`<div class="row ${kind}" part="row ${kind}" data-n=${n}>${content}</div>`;
+
 function segment(part: AnsiSegment) {
   const { text, fg, bg, bold, dim, italic, underline } = part;
   if (!fg && !bg && !bold && !dim && !italic && !underline) return text;
   const classes = [bold && 'bold', dim && 'dim', italic && 'italic', underline && 'underline'];
-  return html`<span
-    class=${classes.filter(Boolean).join(' ')}
-    style=${styleMap({ color: fg, background: bg })}
-    >${text}</span
-  >`;
+  const style = styleMap({ color: fg, background: bg });
+  return html`<span class=${classes.filter(Boolean).join(' ')} style=${style}>${text}</span>`;
 }
 
 /**
@@ -69,7 +70,6 @@ export class SbOutput extends LitElement {
   #visible = { first: 0, last: 0 };
   #fetchTimer: ReturnType<typeof setTimeout> | undefined;
   #intentAt = -Infinity;
-  #autoAt = -Infinity;
 
   /** A new execution of the cell starts: forget everything; its lines arrive by `push`. */
   reset(): void {
@@ -183,7 +183,6 @@ export class SbOutput extends LitElement {
     const toEnd = () => {
       const scroller = this.#scroller;
       if (!scroller || !this._following) return;
-      this.#autoAt = performance.now();
       scroller.scrollTop = scroller.scrollHeight;
     };
     toEnd();
@@ -193,17 +192,26 @@ export class SbOutput extends LitElement {
     });
   }
 
-  // Only a scroll the user asked for (wheel, keys, a drag, a touch) stops following; the virtualiser's own
-  // corrections and our scrolls to the end do not.
-  #onIntent = { handleEvent: () => (this.#intentAt = performance.now()), passive: true };
+  // Only a scroll the user asked for (wheel, keys, a drag, a touch) stops following: the virtualiser's own
+  // corrections and our scrolls to the end do not. A wheel or key upwards stops it at once, before a frame
+  // of new output could scroll the view back down.
+  #onIntent = {
+    handleEvent: (event: Event) => {
+      this.#intentAt = performance.now();
+      const up =
+        (event instanceof WheelEvent && event.deltaY < 0) ||
+        (event instanceof KeyboardEvent && ['ArrowUp', 'PageUp', 'Home'].includes(event.key));
+      if (up) this._following = false;
+    },
+    passive: true,
+  };
 
   #onScroll = () => {
     const scroller = this.#scroller!;
     const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
-    const now = performance.now();
     if (atEnd && this._base + this.#rows.length >= this._total) {
       if (!this._following) [this._following, this._unseen] = [true, 0];
-    } else if (now - this.#intentAt < 1000 && now - this.#autoAt > 100) this._following = false;
+    } else if (performance.now() - this.#intentAt < 1000) this._following = false;
   };
 
   #jumpToEnd = () => {
@@ -217,21 +225,16 @@ export class SbOutput extends LitElement {
     this._following = false;
     this._base -= shift;
     this.#rows = rowNumbers(this.#rows.length, this._base);
-    const row = this.renderRoot.querySelector<HTMLElement>('.row')?.offsetHeight ?? 18;
-    void this.updateComplete.then(() => this.#scroller && (this.#scroller.scrollTop += shift * row));
+    const rowPx = this.renderRoot.querySelector<HTMLElement>('.row')?.offsetHeight ?? 18;
+    void this.updateComplete.then(() => this.#scroller && (this.#scroller.scrollTop += shift * rowPx));
   };
 
   #row = (n: number) => {
     const line = this.#window.line(n);
-    if (!line)
-      return html`<div class="row pending" part="row placeholder" data-n=${n + 1}>
-        <span class="text">…</span>
-      </div>`;
+    if (!line) return row('pending', n + 1, '…');
     let parts = this.#ansi.get(line);
     if (!parts) this.#ansi.set(line, (parts = parseAnsi(line.text)));
-    return html`<div class="row ${line.stream}" part="row ${line.stream}" data-n=${n + 1}>
-      <span class="text">${parts.map(segment)}</span>
-    </div>`;
+    return row(line.stream, n + 1, parts.map(segment));
   };
 
   override render() {

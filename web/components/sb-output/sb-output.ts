@@ -2,11 +2,10 @@ import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
 import type { VisibilityChangedEvent } from '@lit-labs/virtualizer/events.js';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import { call } from '../../api/api-client.ts';
 import type { EventView } from '../../api/api-types.ts';
-import { parseAnsi, type AnsiSegment } from '../../lib/ansi.ts';
-import { LineWindow, type LinesPage, type WindowLine } from '../../lib/line-window.ts';
+import { LineWindow, type LinesPage } from '../../lib/line-window.ts';
+import { outputRow, rowNumbers } from './output-rows.ts';
 import { outputStyles } from './sb-output.styles.ts';
 
 const PAGE = 500;
@@ -14,30 +13,6 @@ const PAGE = 500;
 const MAX_ROWS = 400_000;
 /** Rows fetched beyond the visible ones, so a slow scroll rarely shows placeholders. */
 const MARGIN = 100;
-
-/** The virtualiser wants an Array: this one answers `length` and `[i]` without holding a number per line. */
-function rowNumbers(length: number, base: number): number[] {
-  return new Proxy([] as number[], {
-    get(target, key, receiver) {
-      if (key === 'length') return length;
-      const index = typeof key === 'string' ? Number(key) : NaN;
-      if (Number.isInteger(index) && index >= 0 && index < length) return base + index;
-      return Reflect.get(target, key, receiver);
-    },
-  });
-}
-
-// On one line each: whitespace in these templates would show in rows that keep it (white-space: pre).
-const row = (kind: string, n: number, content: unknown) =>
-  html`<div class="row ${kind}" part="row ${kind}" data-n=${n}>${content}</div>`;
-
-function segment(part: AnsiSegment) {
-  const { text, fg, bg, bold, dim, italic, underline } = part;
-  if (!fg && !bg && !bold && !dim && !italic && !underline) return text;
-  const classes = [bold && 'bold', dim && 'dim', italic && 'italic', underline && 'underline'];
-  const style = styleMap({ color: fg, background: bg });
-  return html`<span class=${classes.filter(Boolean).join(' ')} style=${style}>${text}</span>`;
-}
 
 /**
  * One cell's output: a window over lines stored on the server, fetched a page at a time as the view scrolls,
@@ -60,7 +35,6 @@ export class SbOutput extends LitElement {
   @state() private _base = 0;
 
   readonly #window = new LineWindow(PAGE, 20);
-  readonly #ansi = new WeakMap<WindowLine, AnsiSegment[]>();
   readonly #fetching = new Set<number>();
   /** Bumped whenever what was loaded is forgotten, so answers to older requests are dropped. */
   #generation = 0;
@@ -229,13 +203,7 @@ export class SbOutput extends LitElement {
     void this.updateComplete.then(() => this.#scroller && (this.#scroller.scrollTop += shift * rowPx));
   };
 
-  #row = (n: number) => {
-    const line = this.#window.line(n);
-    if (!line) return row('pending', n + 1, '…');
-    let parts = this.#ansi.get(line);
-    if (!parts) this.#ansi.set(line, (parts = parseAnsi(line.text)));
-    return row(line.stream, n + 1, parts.map(segment));
-  };
+  #row = (n: number) => outputRow(this.#window.line(n), n);
 
   override render() {
     if (!this._total) {

@@ -6,8 +6,8 @@ import { Store } from '../../server/store/store.ts';
 import { cliSandbox } from './cli.ts';
 
 /** A sandbox (copied runbooks, the example datacentre with secrets) and an app over it. */
-export async function apiSandbox(options: { token?: string } = {}) {
-  const sandbox = await cliSandbox();
+export async function apiSandbox(options: { token?: string; runbooks?: Record<string, string> } = {}) {
+  const sandbox = await cliSandbox(options.runbooks);
   const store = await Store.open(path.join(sandbox.dir, 'data', 'stackbook.db'));
   const app = createApp({
     store,

@@ -1,6 +1,5 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { ChildProcess } from 'node:child_process';
-import { cliSandbox } from './cli.ts';
+import { cliSandbox, startServe } from './cli.ts';
 
 /** Debian's Chromium, headless, with nothing that reaches the network by itself. */
 export function launchBrowser(): Promise<Browser> {
@@ -20,21 +19,9 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A sandbox served by a real `stackbook serve --port 0` process (the web bundle must be built). */
-export async function servedSandbox() {
-  const sandbox = await cliSandbox();
-  const start = async (): Promise<{ child: ChildProcess; url: string }> => {
-    const child = sandbox.start(['serve', '--port', '0']);
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-    });
-    return { child, url };
-  };
+export async function servedSandbox(runbooks: Record<string, string> = {}) {
+  const sandbox = await cliSandbox(runbooks);
+  const start = () => startServe(sandbox);
   let server = await start();
   return {
     ...sandbox,

@@ -13,8 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A sandbox: a data dir, a copy of the example datacentre with its secrets, the repo's runbooks. */
-export async function cliSandbox() {
+/**
+ * A sandbox: a data dir, a copy of the example datacentre with its secrets, the repo's runbooks, and any
+ * extra runbooks given as id → Markdown.
+ */
+export async function cliSandbox(extraRunbooks: Record<string, string> = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-cli-'));
   const datacentres = path.join(dir, 'datacentres');
   await cp(path.join(ROOT, 'datacentres/example'), path.join(datacentres, 'example'), { recursive: true });
@@ -25,6 +28,8 @@ export async function cliSandbox() {
   );
   const runbooks = path.join(dir, 'runbooks');
   await cp(path.join(ROOT, 'runbooks'), runbooks, { recursive: true });
+  for (const [id, text] of Object.entries(extraRunbooks))
+    await writeFile(path.join(runbooks, `${id}.md`), text);
   const common = ['--data', path.join(dir, 'data'), '--datacentres', datacentres, '--runbooks', runbooks];
   const start = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
     spawn(process.execPath, [BIN, ...args, ...common], {
@@ -54,4 +59,22 @@ export async function cliSandbox() {
     },
     close: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** Starts `stackbook serve --port 0` in a sandbox and answers its URL once it listens. */
+export async function startServe(
+  sandbox: { start(args: string[]): ChildProcess },
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = sandbox.start(['serve', '--port', '0', ...extra]);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+  return { child, url };
 }

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readSse } from '../../helpers/api.ts';
-import { cliSandbox } from '../../helpers/cli.ts';
+import { cliSandbox, startServe } from '../../helpers/cli.ts';
 import { processAlive } from '../../helpers/process-alive.ts';
 
 type Sandbox = Awaited<ReturnType<typeof cliSandbox>>;
-
-/** Starts `stackbook serve --port 0` and answers its URL once it listens. */
-async function startServe(sb: Sandbox, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = sb.start(['serve', '--port', '0', ...extra]);
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-  });
-  return { child, url };
-}
 
 describe('stackbook serve', () => {
   let sb: Sandbox;

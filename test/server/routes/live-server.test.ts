@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { apiSandbox, listen, readSse, type SseEvent } from '../../helpers/api.ts';
 
@@ -20,9 +18,7 @@ describe('live server', () => {
   let sb: Sandbox;
   let server: Awaited<ReturnType<typeof listen>>;
   before(async () => {
-    sb = await apiSandbox();
-    for (const [id, text] of Object.entries(RUNBOOKS))
-      await writeFile(path.join(sb.runbooks, `${id}.md`), text);
+    sb = await apiSandbox({ runbooks: RUNBOOKS });
     server = await listen(sb.app);
   });
   after(async () => {

@@ -18,9 +18,7 @@ const RUNBOOKS: Record<string, string> = {
 describe('runs API', () => {
   let sb: Sandbox;
   before(async () => {
-    sb = await apiSandbox();
-    for (const [id, text] of Object.entries(RUNBOOKS))
-      await writeFile(path.join(sb.runbooks, `${id}.md`), text);
+    sb = await apiSandbox({ runbooks: RUNBOOKS });
   });
   after(() => sb.close());
 

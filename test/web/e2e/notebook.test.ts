@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, servedSandbox } from '../../helpers/browser.ts';
@@ -21,9 +19,7 @@ describe('web notebook', () => {
   let browser: Browser;
   let page: Page;
   before(async () => {
-    sb = await servedSandbox();
-    for (const [id, text] of Object.entries(RUNBOOKS))
-      await writeFile(path.join(sb.runbooks, `${id}.md`), text);
+    sb = await servedSandbox(RUNBOOKS);
     browser = await launchBrowser();
   });
   after(async () => {

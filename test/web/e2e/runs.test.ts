@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, servedSandbox } from '../../helpers/browser.ts';
@@ -36,9 +34,7 @@ describe('web runs', () => {
   };
 
   before(async () => {
-    sb = await servedSandbox();
-    for (const [id, text] of Object.entries(RUNBOOKS))
-      await writeFile(path.join(sb.runbooks, `${id}.md`), text);
+    sb = await servedSandbox(RUNBOOKS);
     for (let i = 0; i < 2; i++) {
       const run = await post('/api/runs', { runbook: 'steps', datacentre: 'example' });
       await post(`/api/runs/${run.id}/execute`);

@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printing its figures and its ratio against its reference. */
 import { httpOverhead } from './http-overhead.ts';
+import { outputPaint } from './output-paint.ts';
 import { outputThroughput } from './output-throughput.ts';
 import { sseFanout } from './sse-fanout.ts';
 
@@ -9,3 +10,5 @@ await outputThroughput(200_000);
 // Issue 3: the server.
 await httpOverhead();
 await sseFanout();
+// Issue 4: the web notebook's output view in Chromium.
+await outputPaint();

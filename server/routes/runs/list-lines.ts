@@ -65,12 +65,8 @@ export function registerListLines(app: App): void {
       throw new StackbookError('NOT_FOUND', `run ${id} has no cell '${name}'`);
     const step = latestSteps(await store.listSteps(id)).get(name);
     const source = step && (await recordedStep(store, step));
-    const empty = {
-      cell: name,
-      step: step?.seq ?? null,
-      ...{ from: from ?? 0, total: 0, last_seq: 0, open: null, lines: [] },
-    };
-    if (!source) return c.json(empty, 200);
+    const empty = { cell: name, step: step?.seq ?? null, from: from ?? 0, total: 0, last_seq: 0, open: null };
+    if (!source) return c.json({ ...empty, lines: [] }, 200);
     const page = await new StepLines(store, source.run, source.seq).page(from, count);
     return c.json({ ...empty, ...page }, 200);
   });

@@ -10,6 +10,8 @@ const RUNBOOKS: Record<string, string> = {
     '# Hello\n\nSays hello.\n\n```sh {name=greet}\nfor i in 1 2 3; do echo "hello $i"; done\necho "oops" >&2\n```\n',
   approval:
     '# Approval\n\n```manual {name=cabling}\n- Cable rack 4\n```\n\n```sh {name=after needs=[cabling]}\necho cabled\n```\n',
+  again:
+    '# Again\n\n```sh {name=count}\nn=$(cat count 2>/dev/null || echo 0); n=$((n + 1)); echo $n > count; echo "execution $n"\n```\n',
   long: '# Long\n\n```sh {name=slow}\nfor i in $(seq 1 600); do echo "line $i"; sleep 0.02; done\n```\n',
   xss: '# XSS\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror="window.__pwned = 2">\n\n[click](javascript:window.__pwned=3)\n\n```sh {name=a}\necho "<img src=x onerror=window.__pwned=4>"\n```\n',
 };
@@ -101,6 +103,20 @@ describe('web notebook', () => {
       shown.map((_, i) => shown[0]! + i),
     );
     assert.equal(shown.at(-1), 600);
+    await page.close();
+  });
+
+  it('runs a cell again after the run finished and after a reload, showing the new output', async () => {
+    await open('again');
+    await cell('count').locator('[data-testid=run]').click();
+    await cell('count').locator('sb-output').getByText('execution 1').waitFor();
+    await status('count').getByText('succeeded').waitFor();
+    await page.reload();
+    await cell('count').locator('sb-output').getByText('execution 1').waitFor();
+    await cell('count').locator('[data-testid=run]').click();
+    // The run's stream had ended; the notebook picks it up again for the new execution.
+    await cell('count').locator('sb-output').getByText('execution 2').waitFor({ timeout: 10_000 });
+    assert.equal(await cell('count').locator('sb-output [data-testid=output-count]').innerText(), '1 line');
     await page.close();
   });
 

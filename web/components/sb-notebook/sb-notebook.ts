@@ -86,11 +86,21 @@ export class SbNotebook extends LitElement {
     return run.id;
   }
 
+  /**
+   * A run's stream ends with a final status, but a notebook run can take more work: after starting an
+   * execution, pick the stream up again from the last event already shown.
+   */
+  #follow(run: string) {
+    if (this.#stream.state === 'ended' || this.#stream.state === 'idle')
+      this.#stream.follow(run, this.#stream.last);
+  }
+
   #onRun = (event: CustomEvent<RunRequestDetail>) =>
     this.#act(async () => {
       const run = await this.#ensureRun();
       if (event.detail.scope === 'cell') await api.executeCell(run, event.detail.cell);
       else await api.execute(run, event.detail.cell);
+      this.#follow(run);
     });
 
   #onApprove = (event: CustomEvent<ApproveRequestDetail>) =>
@@ -98,7 +108,12 @@ export class SbNotebook extends LitElement {
 
   #onCancel = () => this.#act(() => api.cancel(this.runId!));
 
-  #runAll = () => this.#act(async () => api.execute(await this.#ensureRun()));
+  #runAll = () =>
+    this.#act(async () => {
+      const run = await this.#ensureRun();
+      await api.execute(run);
+      this.#follow(run);
+    });
 
   #chooseDc(event: Event) {
     const dc = (event.target as HTMLSelectElement).value;

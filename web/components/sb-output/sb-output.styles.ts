@@ -24,9 +24,11 @@ export const outputStyles = css`
       Consolas,
       monospace;
   }
+  /* As tall as the lines, up to --sb-output-height (a little more for a sideways scrollbar); the
+     virtualiser's own 150px minimum would pad a short output. */
   .lines {
-    height: var(--sb-output-height, 22rem);
-    resize: vertical;
+    min-height: 0 !important;
+    height: min(var(--sb-output-height, 22rem), calc(var(--sb-output-rows) * var(--sb-output-row) + 14px));
     outline: none;
   }
   .lines:focus-visible {

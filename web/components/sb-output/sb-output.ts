@@ -2,9 +2,11 @@ import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
 import type { VisibilityChangedEvent } from '@lit-labs/virtualizer/events.js';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import { call } from '../../api/api-client.ts';
 import type { EventView } from '../../api/api-types.ts';
 import { LineWindow, type LinesPage } from '../../lib/line-window.ts';
+import { FollowController } from './follow-controller.ts';
 import { outputRow, rowNumbers } from './output-rows.ts';
 import { outputStyles } from './sb-output.styles.ts';
 
@@ -29,8 +31,6 @@ export class SbOutput extends LitElement {
   @state() private _total = 0;
   @state() private _loaded = false;
   @state() private _error: string | undefined;
-  @state() private _following = true;
-  @state() private _unseen = 0;
   /** The first line shown: above 0 only past MAX_ROWS lines. */
   @state() private _base = 0;
 
@@ -43,7 +43,11 @@ export class SbOutput extends LitElement {
   #rows = rowNumbers(0, 0);
   #visible = { first: 0, last: 0 };
   #fetchTimer: ReturnType<typeof setTimeout> | undefined;
-  #intentAt = -Infinity;
+  readonly #follow = new FollowController(
+    this,
+    () => this.#scroller,
+    () => this._base + this.#rows.length >= this._total,
+  );
 
   /** A new execution of the cell starts: forget everything; its lines arrive by `push`. */
   reset(): void {
@@ -56,17 +60,13 @@ export class SbOutput extends LitElement {
   push(events: EventView[]): void {
     if (this.#queued) this.#queued.push(...events);
     if (!this._loaded) return;
-    const added = this.#window.apply(events);
-    if (added && !this._following) this._unseen += added;
-    if (added) this.#sync();
+    this.#follow.added(this.#window.apply(events));
+    // Even without a new line: an open line may have grown.
+    this.#sync();
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if ((changed.has('runId') || changed.has('cell')) && this.runId && this.cell) void this.#load();
-  }
-
-  override updated(): void {
-    if (this._following && this._total) this.#stickToEnd();
   }
 
   override disconnectedCallback(): void {
@@ -80,8 +80,7 @@ export class SbOutput extends LitElement {
     this.#fetching.clear();
     this.#queued = undefined;
     this._error = undefined;
-    this._following = true;
-    this._unseen = 0;
+    this.#follow.resume();
   }
 
   async #load(): Promise<void> {
@@ -117,8 +116,10 @@ export class SbOutput extends LitElement {
   #sync(): void {
     const total = this.#window.total;
     const length = Math.min(total, MAX_ROWS);
-    const base = this._following ? total - length : Math.min(this._base, total - length);
+    const base = this.#follow.following ? total - length : Math.min(this._base, total - length);
     if (length !== this.#rows.length || base !== this._base) this.#rows = rowNumbers(length, base);
+    // The same rows on screen now show other lines: no visibility change will say so.
+    if (base !== this._base) this.#fetchSoon();
     this._base = base;
     this._total = total;
     this.requestUpdate();
@@ -127,9 +128,13 @@ export class SbOutput extends LitElement {
   // Scrolling fetches what comes into view, once it settles: a fling across 200,000 lines costs no requests.
   #onVisibility = (event: VisibilityChangedEvent) => {
     this.#visible = { first: event.first, last: event.last };
+    this.#fetchSoon();
+  };
+
+  #fetchSoon(): void {
     clearTimeout(this.#fetchTimer);
     this.#fetchTimer = setTimeout(() => this.#fetchVisible(), 60);
-  };
+  }
 
   #fetchVisible(): void {
     const first = this._base + this.#visible.first - MARGIN;
@@ -152,55 +157,24 @@ export class SbOutput extends LitElement {
     return this.renderRoot.querySelector<HTMLElement>('.lines');
   }
 
-  /** The virtualiser sizes its content a frame after the rows change: keep to the end across it. */
-  #stickToEnd(): void {
-    const toEnd = () => {
-      const scroller = this.#scroller;
-      if (!scroller || !this._following) return;
-      scroller.scrollTop = scroller.scrollHeight;
-    };
-    toEnd();
-    requestAnimationFrame(() => {
-      toEnd();
-      requestAnimationFrame(toEnd);
-    });
-  }
-
-  // Only a scroll the user asked for (wheel, keys, a drag, a touch) stops following: the virtualiser's own
-  // corrections and our scrolls to the end do not. A wheel or key upwards stops it at once, before a frame
-  // of new output could scroll the view back down.
-  #onIntent = {
-    handleEvent: (event: Event) => {
-      this.#intentAt = performance.now();
-      const up =
-        (event instanceof WheelEvent && event.deltaY < 0) ||
-        (event instanceof KeyboardEvent && ['ArrowUp', 'PageUp', 'Home'].includes(event.key));
-      if (up) this._following = false;
-    },
-    passive: true,
-  };
-
-  #onScroll = () => {
-    const scroller = this.#scroller!;
-    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
-    if (atEnd && this._base + this.#rows.length >= this._total) {
-      if (!this._following) [this._following, this._unseen] = [true, 0];
-    } else if (performance.now() - this.#intentAt < 1000) this._following = false;
-  };
-
   #jumpToEnd = () => {
-    [this._following, this._unseen] = [true, 0];
+    this.#follow.resume();
     this.#sync();
-    this.#scroller?.focus();
+    this.#scroller?.focus({ preventScroll: true });
   };
 
+  // The lines before the first shown, up to half a window of them, ending at the bottom of the view.
   #showEarlier = () => {
     const shift = Math.min(this._base, MAX_ROWS / 2);
-    this._following = false;
+    this.#follow.stop();
     this._base -= shift;
     this.#rows = rowNumbers(this.#rows.length, this._base);
     const rowPx = this.renderRoot.querySelector<HTMLElement>('.row')?.offsetHeight ?? 18;
-    void this.updateComplete.then(() => this.#scroller && (this.#scroller.scrollTop += shift * rowPx));
+    void this.updateComplete.then(() => {
+      const scroller = this.#scroller;
+      if (scroller) scroller.scrollTop = shift * rowPx - scroller.clientHeight + rowPx;
+      this.#fetchSoon();
+    });
   };
 
   #row = (n: number) => outputRow(this.#window.line(n), n);
@@ -210,7 +184,9 @@ export class SbOutput extends LitElement {
       const text = this._error ? `output unavailable: ${this._error}` : this._loaded ? 'no output yet' : '';
       return html`<p class="empty" part="empty" data-testid="output-empty">${text}</p>`;
     }
-    const unseen = this._unseen ? ` (${this._unseen.toLocaleString('en')} new lines)` : '';
+    const { following, unseen: count } = this.#follow;
+    const unseen = count ? ` (${count.toLocaleString('en')} new line${count === 1 ? '' : 's'})` : '';
+    const lines = `${this._total.toLocaleString('en')} line${this._total === 1 ? '' : 's'}`;
     return html`<div class="frame" part="frame">
       ${
         this._base > 0
@@ -223,25 +199,26 @@ export class SbOutput extends LitElement {
         class="lines"
         part="lines"
         tabindex="0"
-        @scroll=${this.#onScroll}
-        @wheel=${this.#onIntent}
-        @keydown=${this.#onIntent}
-        @pointerdown=${this.#onIntent}
-        @touchstart=${this.#onIntent}
+        style=${styleMap({ '--sb-output-rows': String(this.#rows.length) })}
+        @scroll=${this.#follow.onScroll}
+        @wheel=${this.#follow.onIntent}
+        @keydown=${this.#follow.onIntent}
+        @pointerdown=${this.#follow.onIntent}
+        @touchstart=${this.#follow.onIntent}
         @visibilityChanged=${this.#onVisibility}
       >
         ${virtualize({ items: this.#rows, renderItem: this.#row, scroller: true })}
       </div>
       ${
-        this._following
+        following
           ? nothing
           : html`<button class="jump" part="jump" data-testid="output-jump" @click=${this.#jumpToEnd}>
               Jump to end${unseen}
             </button>`
       }
       <footer part="footer">
-        <span data-testid="output-count">${this._total.toLocaleString('en')} lines</span>
-        <span>${this._following ? 'following' : 'paused'}</span>
+        <span data-testid="output-count">${lines}</span>
+        <span>${following ? 'following' : 'paused'}</span>
       </footer>
     </div>`;
   }

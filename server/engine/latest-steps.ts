@@ -1,12 +1,29 @@
 import type { CellBlock } from '../runbook/types.ts';
 import { StackbookError } from '../stackbook-error.ts';
 import type { StepRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
 
 /** The latest step of each cell. */
 export function latestSteps(steps: readonly StepRecord[]): Map<string, StepRecord> {
   const latest = new Map<string, StepRecord>();
   for (const step of steps) latest.set(step.cell, step);
   return latest;
+}
+
+/**
+ * The step whose events hold a step's output. A reused step (a resume) is a copy of a step recorded in an
+ * earlier run, timestamps included; its output lives there, in the step those timestamps identify.
+ */
+export async function recordedStep(store: Store, step: StepRecord): Promise<StepRecord | undefined> {
+  if (!step.reusedFrom) return step;
+  return (await store.listSteps(step.reusedFrom)).find(
+    (s) =>
+      s.cell === step.cell &&
+      !s.reusedFrom &&
+      s.status === 'succeeded' &&
+      s.startedAt === step.startedAt &&
+      s.finishedAt === step.finishedAt,
+  );
 }
 
 /**

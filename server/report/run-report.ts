@@ -1,4 +1,4 @@
-import { latestSteps } from '../engine/latest-steps.ts';
+import { latestSteps, recordedStep } from '../engine/latest-steps.ts';
 import { cellsOf, type CellBlock } from '../runbook/types.ts';
 import type { EventRecord, RunRecord, StepRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
@@ -17,16 +17,10 @@ export async function loadReportData(store: Store, run: RunRecord): Promise<RunR
     run,
     cells: cellsOf(run.effective).map((cell) => ({ cell, step: steps.get(cell.name) })),
     async *output(step) {
-      // A reused step's output lives in the run it was recorded in.
-      const runId = step.reusedFrom ?? step.run;
-      const source = step.reusedFrom
-        ? (await store.listSteps(runId)).find(
-            (s) => s.cell === step.cell && s.status === 'succeeded' && !s.reusedFrom,
-          )
-        : step;
+      const source = await recordedStep(store, step);
       if (!source) return;
       for (let after = 0; ;) {
-        const page = await store.listStepEvents(runId, source.seq, after, 500);
+        const page = await store.listStepEvents(source.run, source.seq, after, 500);
         if (!page.length) return;
         for (const event of page) if (event.kind !== 'status' && event.kind !== 'progress') yield event;
         after = page.at(-1)!.seq;

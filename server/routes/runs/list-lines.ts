@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
-import { latestSteps } from '../../engine/latest-steps.ts';
+import { latestSteps, recordedStep } from '../../engine/latest-steps.ts';
 import { cellsOf } from '../../runbook/types.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import type { EventKind, StepRecord } from '../../store/records.ts';
@@ -70,14 +70,6 @@ export function registerListLines(app: App): void {
     const page = await new StepLines(store, source.run, source.seq).page(from, count);
     return c.json({ ...empty, ...page }, 200);
   });
-}
-
-/** The step whose events hold the output: a reused step's output lives in the run it was recorded in. */
-async function recordedStep(store: Store, step: StepRecord): Promise<StepRecord | undefined> {
-  if (!step.reusedFrom) return step;
-  return (await store.listSteps(step.reusedFrom)).find(
-    (s) => s.cell === step.cell && s.status === 'succeeded' && !s.reusedFrom,
-  );
 }
 
 /**

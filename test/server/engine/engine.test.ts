@@ -3,6 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { latestSteps } from '../../../server/engine/latest-steps.ts';
+import { loadReportData } from '../../../server/report/run-report.ts';
 import type { StackbookError } from '../../../server/stackbook-error.ts';
 import { engineFixture, markdown, SECRET } from '../../helpers/engine-fixture.ts';
 import { processAlive } from '../../helpers/process-alive.ts';
@@ -322,5 +323,33 @@ describe('Engine', () => {
     const text = output.map((e) => e.data).join('');
     assert.equal(text.split('\n').length - 1, 200000);
     assert.ok(text.endsWith('199999\n200000\n'));
+  });
+});
+
+describe('recorded output of reused steps', () => {
+  it('a resume reads the output of the exact step it reused, not an earlier execution of that cell', async () => {
+    const fx = await engineFixture();
+    try {
+      const run = await fx.create(
+        markdown(
+          [
+            'sh {name=count}',
+            'n=$(cat count 2>/dev/null || echo 0); n=$((n + 1)); echo $n > count; echo "execution $n"',
+          ],
+          ['sh {name=next needs=[count]}', 'test -f fixed'],
+        ),
+      );
+      await fx.engine.execute(run.id, { cells: ['count'] }, 'tester');
+      await fx.engine.execute(run.id, { all: true }, 'tester');
+      const resumed = await fx.engine.replay(run.id, { from: 'next', by: 'tester' });
+      const data = await loadReportData(fx.store, resumed);
+      const reused = data.cells.find((entry) => entry.cell.name === 'count')!.step!;
+      assert.equal(reused.reusedFrom, run.id);
+      let text = '';
+      for await (const event of data.output(reused)) text += event.data;
+      assert.equal(text, 'execution 2\n');
+    } finally {
+      await fx.close();
+    }
   });
 });

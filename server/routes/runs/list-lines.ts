@@ -3,7 +3,7 @@ import type { App } from '../../app.ts';
 import { latestSteps, recordedStep } from '../../engine/latest-steps.ts';
 import { cellsOf } from '../../runbook/types.ts';
 import { StackbookError } from '../../stackbook-error.ts';
-import type { EventKind, StepRecord } from '../../store/records.ts';
+import type { EventKind } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { errors, json, RunCellParams } from '../schemas.ts';
 

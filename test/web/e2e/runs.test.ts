@@ -112,6 +112,12 @@ describe('web runs', () => {
     await page.keyboard.press('Home');
     await output.locator('.row[data-n="1"]').getByText('1', { exact: true }).waitFor();
     assert.equal(await output.locator('.row[data-n="2"]').innerText(), '2');
+    // End goes back to the last line and follows again; Home leaves it once more.
+    await page.keyboard.press('End');
+    await output.getByText('200000', { exact: true }).waitFor();
+    await output.getByText('following', { exact: true }).waitFor();
+    await page.keyboard.press('Home');
+    await output.locator('.row[data-n="1"]').getByText('1', { exact: true }).waitFor();
     // It stopped following; the jump button brings it back to the end.
     await output.locator('[data-testid=output-jump]').click();
     await output.getByText('200000', { exact: true }).waitFor();

@@ -163,6 +163,27 @@ export class SbOutput extends LitElement {
     this.#scroller?.focus({ preventScroll: true });
   };
 
+  // Home and End land at once on the first and the last line, as in a terminal's pager: the browser's own
+  // smooth scroll across millions of pixels is cut short whenever the virtualiser re-renders on the way.
+  #onKey = (event: KeyboardEvent) => {
+    this.#follow.onIntent.handleEvent(event);
+    if (event.ctrlKey || event.altKey || event.metaKey || event.shiftKey) return;
+    if (event.key === 'End') {
+      event.preventDefault();
+      this.#jumpToEnd();
+    } else if (event.key === 'Home') {
+      event.preventDefault();
+      this.#follow.stop();
+      this._base = 0;
+      this.#rows = rowNumbers(this.#rows.length, 0);
+      void this.updateComplete.then(() => {
+        const scroller = this.#scroller;
+        if (scroller) scroller.scrollTop = 0;
+        this.#fetchSoon();
+      });
+    }
+  };
+
   // The lines before the first shown, up to half a window of them, ending at the bottom of the view.
   #showEarlier = () => {
     const shift = Math.min(this._base, MAX_ROWS / 2);
@@ -202,7 +223,7 @@ export class SbOutput extends LitElement {
         style=${styleMap({ '--sb-output-rows': String(this.#rows.length) })}
         @scroll=${this.#follow.onScroll}
         @wheel=${this.#follow.onIntent}
-        @keydown=${this.#follow.onIntent}
+        @keydown=${this.#onKey}
         @pointerdown=${this.#follow.onIntent}
         @touchstart=${this.#follow.onIntent}
         @visibilityChanged=${this.#onVisibility}

@@ -18,7 +18,7 @@ const WHO = /^[\w.@ -]{1,64}$/;
  */
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? (() => new Date());
-  const hub = new RunStreamHub();
+  const hub = new RunStreamHub(deps.streamQueue);
   const engine = new Engine({
     store: deps.store,
     drivers: deps.drivers,

@@ -1,7 +1,14 @@
 import type { EventRecord } from '../store/records.ts';
 
-const MAX_QUEUED_EVENTS = 2000;
-const MAX_QUEUED_CHARS = 8 * 1024 * 1024;
+/** How much one viewer may have queued before it is dropped to the store. */
+export interface QueueLimits {
+  /** Queued events (default 2000). */
+  events: number;
+  /** Queued characters of event data (default 8 MiB). */
+  chars: number;
+}
+
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = { events: 2000, chars: 8 * 1024 * 1024 };
 
 /** One viewer's bounded queue of a run's live events. */
 export class Subscription {
@@ -10,7 +17,16 @@ export class Subscription {
   #overflowed = false;
   #wake: (() => void) | undefined;
 
-  constructor(private readonly onClose: (subscription: Subscription) => void) {}
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly onOverflow: () => void,
+    private readonly onClose: (subscription: Subscription) => void,
+  ) {}
+
+  /** Events waiting to be taken: never more than the limits allow. */
+  get queued(): number {
+    return this.#queue.length;
+  }
 
   /** Called by the hub; never blocks: a viewer that falls behind is marked overflowed instead. */
   push(events: readonly EventRecord[]): void {
@@ -19,11 +35,12 @@ export class Subscription {
         this.#queue.push(event);
         this.#chars += event.data.length;
       }
-      if (this.#queue.length > MAX_QUEUED_EVENTS || this.#chars > MAX_QUEUED_CHARS) {
+      if (this.#queue.length > this.limits.events || this.#chars > this.limits.chars) {
         // Too slow: drop the queue; the viewer catches up from the stored events instead.
         this.#overflowed = true;
         this.#queue = [];
         this.#chars = 0;
+        this.onOverflow();
       }
     }
     this.#wake?.();
@@ -64,10 +81,22 @@ export class Subscription {
 
 /**
  * Fans a run's stored events out to its live viewers. The engine publishes each batch once it is stored,
- * so what a viewer receives here is always also in the table it falls back to.
+ * so what a viewer receives here is always also in the table it falls back to. Publishing never waits for
+ * a viewer: each has a bounded queue, and one that overflows it is told to read the store instead.
  */
 export class RunStreamHub {
   readonly #byRun = new Map<string, Set<Subscription>>();
+  readonly #limits: QueueLimits;
+  #fallbacks = 0;
+
+  constructor(limits: Partial<QueueLimits> = {}) {
+    this.#limits = { ...DEFAULT_QUEUE_LIMITS, ...limits };
+  }
+
+  /** How many times a viewer's queue overflowed and it fell back to the store. */
+  get fallbacks(): number {
+    return this.#fallbacks;
+  }
 
   publish = (events: readonly EventRecord[]): void => {
     const byRun = new Map<string, EventRecord[]>();
@@ -81,11 +110,15 @@ export class RunStreamHub {
   };
 
   subscribe(run: string): Subscription {
-    const subscription = new Subscription((closing) => {
-      const set = this.#byRun.get(run);
-      set?.delete(closing);
-      if (set && !set.size) this.#byRun.delete(run);
-    });
+    const subscription = new Subscription(
+      this.#limits,
+      () => this.#fallbacks++,
+      (closing) => {
+        const set = this.#byRun.get(run);
+        set?.delete(closing);
+        if (set && !set.size) this.#byRun.delete(run);
+      },
+    );
     const set = this.#byRun.get(run) ?? new Set();
     set.add(subscription);
     this.#byRun.set(run, set);

@@ -1,6 +1,6 @@
 import type { DriverRegistry } from '../../drivers/registry.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { RunStreamHub } from '../live/run-stream-hub.ts';
+import type { QueueLimits, RunStreamHub } from '../live/run-stream-hub.ts';
 import type { Store } from '../store/store.ts';
 
 /** What `createApp` is built from. */
@@ -20,6 +20,8 @@ export interface AppDeps {
   webDir?: string;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** How much a live viewer may fall behind before it reads the store instead (defaults: 2000 events, 8 MiB). */
+  streamQueue?: Partial<QueueLimits>;
 }
 
 /** The app's services, reachable from every handler as `c.var.services`. */

@@ -70,27 +70,32 @@ export function registerStreamEvents(app: App): void {
       };
       try {
         for (;;) {
+          // The run's state is read before the store: a run that had stopped executing then has stored
+          // everything it will ever store, so the catch-up below reaches its real final status event.
+          const idle = services.engine.isActive(run.id) ? undefined : await services.engine.getRun(run.id);
           if (await catchUp(services, run.id, () => last, send)) return;
           if (abort.signal.aborted) return;
           let waitMs = 15_000;
-          if (!services.engine.isActive(run.id)) {
-            const current = await services.engine.getRun(run.id);
-            if (FINAL.has(current.status)) {
-              await endWith(stream, current.id, current.status);
+          if (idle) {
+            if (FINAL.has(idle.status)) {
+              // Every stored event has been sent and none closed the stream (the viewer had it already).
+              await endWith(stream, idle.id, idle.status);
               return;
             }
-            if (current.owner && !isOwnerAlive(current.owner)) {
+            if (idle.owner && !isOwnerAlive(idle.owner)) {
               // Its process died: record that (the catch-up then sends the interrupted status).
               await services.engine.recoverInterrupted();
               continue;
             }
             // Executing in another process (a CLI) shows only in the store; an idle run wakes on the hub.
-            waitMs = current.owner ? POLL_MS : 1000;
+            waitMs = idle.owner ? POLL_MS : 1000;
           }
           const { events, overflowed } = await subscription.next(waitMs, abort.signal);
-          if (!overflowed && (await send(events))) return;
-          if (!events.length && !overflowed)
-            await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
+          // An overflowed queue, or one that does not start right after the last sent event, is replaced by
+          // the store, which holds everything the hub ever published.
+          if (overflowed || (events.length && events[0]!.seq > last + 1)) continue;
+          if (await send(events)) return;
+          if (!events.length) await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
         }
       } finally {
         subscription.close();

@@ -2,11 +2,14 @@ import { serve } from '@hono/node-server';
 import path from 'node:path';
 import { defaultRegistry } from '../../drivers/default-registry.ts';
 import { createApp, type App } from '../../server/app.ts';
+import type { QueueLimits } from '../../server/live/run-stream-hub.ts';
 import { Store } from '../../server/store/store.ts';
 import { cliSandbox } from './cli.ts';
 
 /** A sandbox (copied runbooks, the example datacentre with secrets) and an app over it. */
-export async function apiSandbox(options: { token?: string; runbooks?: Record<string, string> } = {}) {
+export async function apiSandbox(
+  options: { token?: string; runbooks?: Record<string, string>; streamQueue?: Partial<QueueLimits> } = {},
+) {
   const sandbox = await cliSandbox(options.runbooks);
   const store = await Store.open(path.join(sandbox.dir, 'data', 'stackbook.db'));
   const app = createApp({
@@ -17,6 +20,7 @@ export async function apiSandbox(options: { token?: string; runbooks?: Record<st
     datacentresDir: sandbox.datacentres,
     env: {},
     token: options.token,
+    streamQueue: options.streamQueue,
   });
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };

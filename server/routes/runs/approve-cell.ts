@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
+import { selectCells } from '../../engine/select-cells.ts';
+import { cellsOf } from '../../runbook/types.ts';
 import { errors, json, RunCellParams } from '../schemas.ts';
 
 const route = createRoute({
@@ -20,12 +22,14 @@ const route = createRoute({
   },
 });
 
-/** POST /api/runs/:id/cells/:name/approve `{ note }`; 409 when that cell is not waiting. */
+/** POST /api/runs/:id/cells/:name/approve `{ note }`; 404 for a cell the run does not have, 409 when it is not waiting. */
 export function registerApproveCell(app: App): void {
   app.openapi(route, async (c) => {
     const { engine } = c.var.services;
     const { id, name } = c.req.valid('param');
-    await engine.getRun(id);
+    const run = await engine.getRun(id);
+    // The same NOT_FOUND as executing an unknown cell, naming the run's cells.
+    selectCells(cellsOf(run.effective), { cells: [name] });
     await engine.approve(id, name, c.var.who, c.req.valid('json').note);
     return c.json({ id, cell: name, approved_by: c.var.who }, 200);
   });

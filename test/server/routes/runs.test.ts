@@ -13,7 +13,23 @@ const RUNBOOKS: Record<string, string> = {
     '# Check\n\n```manual {name=look}\n- look at rack 4\n```\n\n```sh {name=then needs=[look]}\necho then\n```\n',
   flaky:
     '# Flaky\n\n```sh {name=prepare}\necho "value=7" >> "$STACKBOOK_OUTPUT"\n```\n\n```sh {name=use needs=[prepare]}\ntest -f "$STACKBOOK_WORKDIR/fixed" && echo got {{ cells.prepare.value }}\n```\n',
+  chain: [
+    '# Chain',
+    '```sh {name=a}\necho ran-a\n```',
+    '```sh {name=b needs=[a]}\necho ran-b\n```',
+    '```sh {name=c needs=[b]}\necho ran-c\n```',
+    '```sh {name=d excludeFromRunAll=true}\necho ran-d\n```',
+    '```sh {name=e needs=[a]}\necho ran-e\n```',
+  ].join('\n\n'),
+  guarded: [
+    '# Guarded',
+    '```sh {name=prepare}\necho prepared\n```',
+    '```sh {name=wipe needs=[prepare] confirm=true}\necho wiped\n```',
+    '```sh {name=after}\necho after\n```',
+  ].join('\n\n'),
 };
+
+type EventView = { seq: number; cell: string | null; kind: string; data: string };
 
 describe('runs API', () => {
   let sb: Sandbox;
@@ -159,6 +175,108 @@ describe('runs API', () => {
     assert.equal(replay.status, 201);
     assert.equal(replay.json.status, 'pending');
     assert.equal((await sb.call('POST', `/api/runs/${id}/replay`, { from: 'nope' })).status, 404);
+  });
+
+  it('runs from a cell: that cell and the ones after it, honouring needs', async () => {
+    const id = await create('chain');
+    const output = async () =>
+      ((await sb.call('GET', `/api/runs/${id}/events?limit=10000`)).json as unknown as EventView[])
+        .filter((e) => e.kind === 'stdout')
+        .map((e) => `${e.cell}:${e.data.trim()}`);
+    // b needs a, which has not run: refused before anything runs.
+    const refused = await sb.call('POST', `/api/runs/${id}/execute`, { from: 'b' });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json.code, 'REFUSED');
+    assert.match(refused.json.message as string, /cell 'b' needs 'a'/);
+    assert.deepEqual(await sb.store.listSteps(id), []);
+    // From a cell whose needs come later in the selection is fine: c needs b, which runs first.
+    assert.equal((await sb.call('POST', `/api/runs/${id}/cells/a/execute`)).status, 202);
+    assert.equal((await sb.settle(id)).status, 'pending');
+
+    const started = await sb.call('POST', `/api/runs/${id}/execute`, { from: 'b' });
+    assert.equal(started.status, 202, started.text);
+    const done = await sb.settle(id);
+    assert.equal(done.status, 'succeeded', 'every cell not excluded from run-all has succeeded');
+    assert.deepEqual(
+      done.steps.map((s) => `${s.cell}:${s.status}`),
+      ['a:succeeded', 'b:succeeded', 'c:succeeded', 'e:succeeded'],
+      'a ran once, before; d is excluded from run-all',
+    );
+    assert.deepEqual(await output(), ['a:ran-a', 'b:ran-b', 'c:ran-c', 'e:ran-e']);
+    const audit = await sb.store.listAudit(id);
+    assert.deepEqual(
+      audit.filter((a) => a.action === 'execute').map((a) => a.detail),
+      [{ cells: ['a'] }, { from: 'b' }],
+    );
+
+    // From an excluded cell runs it (it was asked for by name) and the cells after it.
+    assert.equal((await sb.call('POST', `/api/runs/${id}/execute`, { from: 'd' })).status, 202);
+    assert.deepEqual(
+      (await sb.settle(id)).steps.slice(4).map((s) => `${s.cell}:${s.status}`),
+      ['d:succeeded', 'e:succeeded'],
+    );
+    assert.deepEqual((await output()).slice(4), ['d:ran-d', 'e:ran-e']);
+    const unknown = await sb.call('POST', `/api/runs/${id}/execute`, { from: 'nope' });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.json.message as string, /no cell 'nope' \(cells: a, b, c, d, e\)/);
+  });
+
+  it('holds a confirm cell as awaiting approval before it runs, and runs it once approved', async () => {
+    const id = await create('guarded');
+    assert.equal((await sb.call('POST', `/api/runs/${id}/execute`)).status, 202);
+    await sb.waitForStep(id, 'wipe', 'awaiting-approval');
+    const waiting = await sb.call('GET', `/api/runs/${id}`);
+    assert.equal(waiting.json.status, 'awaiting-approval');
+    assert.deepEqual(
+      (waiting.json.steps as { cell: string; status: string }[]).map((s) => `${s.cell}:${s.status}`),
+      ['prepare:succeeded', 'wipe:awaiting-approval'],
+    );
+    const events = async () =>
+      (await sb.call('GET', `/api/runs/${id}/events?limit=10000`)).json as unknown as EventView[];
+    const before = await events();
+    const asked = before.find((e) => e.cell === 'wipe' && e.data.includes('awaiting-approval'));
+    assert.deepEqual(JSON.parse(asked!.data), {
+      cell: 'wipe',
+      status: 'awaiting-approval',
+      reason: 'confirm',
+      prompt: "Run cell 'wipe' (sh)?",
+    });
+    assert.ok(!before.some((e) => e.data.includes('wiped')), 'nothing ran before the approval');
+
+    // Approving a cell the run does not have is a 404, like executing one; one not waiting is a 409.
+    const unknown = await sb.call('POST', `/api/runs/${id}/cells/nope/approve`, { note: 'x' });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.code, 'NOT_FOUND');
+    assert.match(unknown.json.message as string, /no cell 'nope' \(cells: prepare, wipe, after\)/);
+    assert.equal((await sb.call('POST', `/api/runs/${id}/cells/after/approve`, { note: 'x' })).status, 409);
+    const unknownRun = await sb.call('POST', '/api/runs/01ZZZZZZZZZZZZZZZZZZZZZZZZ/cells/wipe/approve', {
+      note: 'x',
+    });
+    assert.equal(unknownRun.status, 404);
+
+    const approved = await sb.call(
+      'POST',
+      `/api/runs/${id}/cells/wipe/approve`,
+      { note: 'backups checked' },
+      { 'x-stackbook-user': 'dave' },
+    );
+    assert.equal(approved.status, 200, approved.text);
+    assert.deepEqual(approved.json, { id, cell: 'wipe', approved_by: 'dave' });
+    const done = await sb.settle(id);
+    assert.equal(done.status, 'succeeded');
+    const wipe = (await sb.store.listSteps(id)).find((s) => s.cell === 'wipe')!;
+    assert.equal(wipe.approvedBy, 'dave');
+    assert.equal(wipe.approvalNote, 'backups checked');
+    const after = await events();
+    const approval = after.find((e) => e.cell === 'wipe' && e.data.includes('"approved_by":"dave"'))!;
+    const wiped = after.find((e) => e.cell === 'wipe' && e.kind === 'stdout')!;
+    assert.equal(wiped.data, 'wiped\n');
+    assert.ok(asked!.seq < approval.seq && approval.seq < wiped.seq, 'asked, approved, then ran');
+    assert.ok(
+      (await sb.store.listAudit(id)).some(
+        (a) => a.action === 'approve' && a.who === 'dave' && a.cell === 'wipe',
+      ),
+    );
   });
 
   it('answers bad requests with the one error shape and the right status', async () => {

@@ -1,6 +1,8 @@
 import { execa } from 'execa';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { LineSplitter } from './line-splitter.ts';
+import { groupAlive } from './process-alive.ts';
 import { Scrubber } from './scrubber.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -134,5 +136,66 @@ export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean 
     return true;
   } catch {
     return false;
+  }
+}
+
+export interface DaemonOptions {
+  cwd?: string;
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Standard output and error are appended here. */
+  logFile: string;
+}
+
+/**
+ * Starts a long-lived program (a simulated BMC, dnsmasq) in its own session and process group, its output
+ * appended to a file, and answers its pid. It outlives this process; stop it with `stopDaemon`.
+ */
+export async function startDaemon(
+  file: string,
+  args: readonly string[],
+  options: DaemonOptions,
+): Promise<number> {
+  const log = await open(options.logFile, 'a');
+  try {
+    const subprocess = execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: true,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      stdin: 'ignore',
+      // The file's descriptor itself, so the daemon writes there with no pipe through this process; execa's
+      // types accept only literal descriptor numbers.
+      stdout: log.fd as 3,
+      stderr: log.fd as 3,
+    });
+    if (subprocess.pid === undefined) {
+      const failed = await subprocess;
+      throw new Error(`cannot start ${file}: ${failed.message}`);
+    }
+    subprocess.unref();
+    // Its end is learnt by pid, not by this promise.
+    subprocess.catch(() => undefined);
+    return subprocess.pid;
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * Stops a daemon's process group: SIGTERM, then SIGKILL once `graceMs` has passed. Answers when no member
+ * of the group is alive (a zombie waiting for a lazy PID 1 counts as gone).
+ */
+export async function stopDaemon(pid: number, graceMs = 2000): Promise<void> {
+  if (!killProcessGroup(pid, 'SIGTERM')) return;
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid)) {
+    if (Date.now() > deadline) {
+      killProcessGroup(pid, 'SIGKILL');
+      if (Date.now() > deadline + graceMs) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { groupMembers } from '../../drivers/process-alive.ts';
 
 /** The start time of a process in clock ticks since boot, which tells a live pid from a reused one. */
 function startTime(pid: number): string | undefined {
@@ -36,14 +37,5 @@ function carriesMarker(pid: string, marker: string): boolean {
  * shell) may be gone while its children live on, so every process is looked at, not just the leader.
  */
 export function groupCarriesMarker(pgid: number, marker: string): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (group === pgid && carriesMarker(pid, marker)) return true;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return false;
+  return groupMembers(pgid).some((pid) => carriesMarker(String(pid), marker));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exec } from '../../drivers/exec.ts';
 import { Scrubber } from '../../drivers/scrubber.ts';
-import { processAlive } from '../helpers/process-alive.ts';
+import { processAlive } from '../../drivers/process-alive.ts';
 
 describe('exec', () => {
   it('streams whole lines of stdout and stderr and reports the exit code', async () => {

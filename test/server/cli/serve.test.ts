@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readSse } from '../../helpers/api.ts';
 import { cliSandbox, startServe } from '../../helpers/cli.ts';
-import { processAlive } from '../../helpers/process-alive.ts';
+import { processAlive } from '../../../drivers/process-alive.ts';
 
 type Sandbox = Awaited<ReturnType<typeof cliSandbox>>;
 

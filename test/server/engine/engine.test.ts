@@ -6,7 +6,7 @@ import { latestSteps } from '../../../server/engine/latest-steps.ts';
 import { loadReportData } from '../../../server/report/run-report.ts';
 import type { StackbookError } from '../../../server/stackbook-error.ts';
 import { engineFixture, markdown, SECRET } from '../../helpers/engine-fixture.ts';
-import { processAlive } from '../../helpers/process-alive.ts';
+import { processAlive } from '../../../drivers/process-alive.ts';
 
 type Fixture = Awaited<ReturnType<typeof engineFixture>>;
 

@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import type { Datacentre } from '../server/runbook/datacentre-schema.ts';
 import type { Exec } from './exec.ts';
 
 /** One command or request a driver would issue, with secrets masked; recorded by dry-runs. */
@@ -11,11 +12,22 @@ export interface PlannedAction {
   url?: string;
 }
 
+/** Where one machine of a fan-out cell stands, shown in the notebook's per-machine grid. */
+export interface MachineProgress {
+  /** A word: `queued`, `running`, `succeeded`, `failed`. */
+  state: string;
+  /** The last thing it did, e.g. `power on`. */
+  message?: string;
+  error?: string;
+}
+
 export interface Progress {
   done: number;
   total: number;
   unit?: string;
   label?: string;
+  /** Fan-out cells: the machines whose state changed, by name. */
+  machines?: Record<string, MachineProgress>;
 }
 
 export interface Approval {
@@ -30,6 +42,8 @@ export interface DriverContext {
   cellName: string;
   /** The run's working directory, shared by its cells. */
   workdir: string;
+  /** The run's datacentre as recorded (secrets as `{ secret: NAME }` references), with its name. */
+  datacentre: Datacentre;
   /** Aborted on cancel or timeout. */
   signal: AbortSignal;
   /** Output lines or free log text; scrubbed of secrets and batched by the engine. */

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'DRIVER_ERROR'
   | 'EXEC_FAILED'
+  | 'MACHINES_FAILED'
   | 'TIMEOUT'
   | 'CANCELLED'
   | 'INTERRUPTED'
@@ -43,11 +44,18 @@ export class StackbookError extends Error {
   readonly code: ErrorCode;
   readonly location: SourceLocation | undefined;
   readonly details: Record<string, unknown> | undefined;
+  /** The typed result of a step that failed in part (a fan-out cell where some machines failed). */
+  readonly result: unknown;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { location?: SourceLocation; details?: Record<string, unknown>; cause?: unknown } = {},
+    options: {
+      location?: SourceLocation;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+      result?: unknown;
+    } = {},
   ) {
     super(options.location ? `${formatLocation(options.location)}: ${message}` : message, {
       cause: options.cause,
@@ -56,6 +64,7 @@ export class StackbookError extends Error {
     this.code = code;
     this.location = options.location;
     this.details = options.details;
+    this.result = options.result;
   }
 
   /** True for errors caused by bad input (files, arguments), as opposed to a failed or refused step. */

@@ -1,6 +1,7 @@
 import { exec, type ExecOptions } from '../../drivers/exec.ts';
 import type { Scrubber } from '../../drivers/scrubber.ts';
 import type { AnyDriver, Approval, DriverContext } from '../../drivers/types.ts';
+import type { Datacentre } from '../runbook/datacentre-schema.ts';
 import type { TemplateScope } from '../runbook/templates.ts';
 import type { CellBlock } from '../runbook/types.ts';
 import { asStackbookError, StackbookError } from '../stackbook-error.ts';
@@ -93,6 +94,7 @@ export async function runStep(
     runId: run.id,
     cellName: cell.name,
     workdir: run.workdir,
+    datacentre: { ...(run.datacentreSnapshot as Datacentre), name: run.datacentre },
     get signal() {
       return attemptSignal;
     },
@@ -208,7 +210,11 @@ async function attempt({
       const failure = asStackbookError(reason, 'DRIVER_ERROR');
       if (failure.code === 'NEEDS_APPROVAL') throw failure;
       if (failure.code === 'CANCELLED') return await finish('cancelled', { error: failure });
-      if (attempt >= attempts) return await finish('failed', { error: failure });
+      if (attempt >= attempts) {
+        // A fan-out that failed in part still records what each machine did.
+        const partial = driver.result.safeParse(failure.result);
+        return await finish('failed', { error: failure, result: partial.success ? partial.data : undefined });
+      }
       const delay = Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
       await ctx.log(
         'log',

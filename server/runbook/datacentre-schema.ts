@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { durationSchema } from './duration.ts';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -173,6 +174,27 @@ const openstackSchema = z.strictObject({
   region: z.string().default('RegionOne'),
 });
 
+/**
+ * How the `ipmi` driver talks to this site's BMCs; a cell's own arguments win, and a machine's
+ * `ipmi_cipher_suite` wins over `cipher_suite`.
+ */
+const ipmiSchema = z.strictObject({
+  /** ipmitool's `-C`: 3 (SHA1, AES) answers on most BMCs; 17 (SHA256) on newer ones. */
+  cipher_suite: intField(0, 17).default(3),
+  /** BMCs driven at once by one cell. */
+  concurrency: intField(1, 256).default(16),
+  /** The least time between two commands to one BMC (some BMCs stop answering when hurried). */
+  min_interval: durationSchema(true).default(100),
+  /** Tries of one command when the BMC answers busy or not in time. */
+  attempts: intField(1, 10).default(3),
+  /** ipmitool's `-N` (seconds per try) and `-R` (retransmits): an unreachable BMC costs about N × (R + 1). */
+  timeout: intField(1, 60).default(1),
+  retransmits: intField(0, 10).default(1),
+});
+export type IpmiSettings = z.output<typeof ipmiSchema>;
+/** The defaults of the `ipmi` section, for a datacentre that has none. */
+export const IPMI_DEFAULTS: IpmiSettings = ipmiSchema.parse({});
+
 const imagesSchema = z.strictObject({
   elements: z.array(z.string()).default([]),
   extra_elements: z.array(z.string()).default([]),
@@ -189,6 +211,7 @@ export const datacentreSchema = z
     network: networkSchema.optional(),
     openstack: openstackSchema.optional(),
     images: imagesSchema.optional(),
+    ipmi: ipmiSchema.optional(),
     params: z.record(z.string(), z.unknown()).default({}),
   })
   .superRefine((dc, ctx) => {

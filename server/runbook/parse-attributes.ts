@@ -1,3 +1,4 @@
+import { durationMs } from './duration.ts';
 import { StackbookError } from '../stackbook-error.ts';
 import type { CellAttrs } from './types.ts';
 
@@ -130,7 +131,6 @@ function parseJsonAttributes(source: string, fail: Fail): Record<string, unknown
 
 /** What a cell name (and so every `needs`/`after` entry) must look like. */
 export const CELL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const FLAGS = ['confirm', 'continueOnError', 'excludeFromRunAll', 'skip'] as const;
 // Runme writes these; accepting them keeps Runme notebooks loadable.
 const IGNORED = new Set(['id', 'interactive']);
@@ -202,20 +202,4 @@ export function toCellAttrs(
   }
   if (raw.after !== undefined) attrs.after = nameOf('after', raw.after);
   return attrs;
-}
-
-/** `500ms`, `30s`, `5m`, `1h30m` or a bare number of seconds, in milliseconds; undefined if invalid or 0. */
-function durationMs(value: unknown): number | undefined {
-  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
-  const text = String(value);
-  let ms: number;
-  if (/^\d+(?:\.\d+)?$/.test(text)) {
-    ms = Number(text) * 1000;
-  } else {
-    const match = DURATION.exec(text);
-    if (!match || text === '') return undefined;
-    const [, h = 0, m = 0, s = 0, milli = 0] = match;
-    ms = ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(milli);
-  }
-  return ms > 0 ? Math.round(ms) : undefined;
 }

@@ -32,13 +32,23 @@ params:
   labels: ["rack-1", "n2; touch INJECTED", "$(touch INJECTED2)", "\`touch INJECTED3\`"]
 `;
 
-/** A temp data dir, a datacentre with a secret in its secrets.env, a store and an engine over them. */
-export async function engineFixture(deps: Partial<EngineDeps> = {}) {
+/**
+ * A temp data dir, a datacentre with a secret in its secrets.env, a store and an engine over them. `site`
+ * replaces the datacentre's profile and secrets.
+ */
+export async function engineFixture(
+  deps: Partial<EngineDeps> = {},
+  site: { yaml: string; secrets: Record<string, string> } = {
+    yaml: DATACENTRE_YAML,
+    secrets: { TEST_IPMI_PASSWORD: SECRET },
+  },
+) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-engine-'));
   const dcDir = path.join(dir, 'datacentres', 'testdc');
   await mkdir(dcDir, { recursive: true });
-  await writeFile(path.join(dcDir, 'datacentre.yaml'), DATACENTRE_YAML);
-  await writeFile(path.join(dcDir, 'secrets.env'), `TEST_IPMI_PASSWORD=${SECRET}\n`, { mode: 0o600 });
+  await writeFile(path.join(dcDir, 'datacentre.yaml'), site.yaml);
+  const secrets = Object.entries(site.secrets).map(([name, value]) => `${name}=${value}\n`);
+  await writeFile(path.join(dcDir, 'secrets.env'), secrets.join(''), { mode: 0o600 });
   const store = await Store.open(path.join(dir, 'data', 'stackbook.db'));
   const drivers = defaultRegistry();
   const events: EventRecord[] = [];

@@ -1,0 +1,88 @@
+#!/bin/sh
+# The chassis of one simulated machine, as ipmi_sim's `chassis_control` program. ipmi_sim runs it as
+#   chassis-control.sh STATE_DIR get power boot
+#   chassis-control.sh STATE_DIR set power 1 | set reset 1 | set shutdown 1 | set boot pxe|default|cdrom|bios
+# Power and boot device live in files of STATE_DIR. When STATE_DIR/machine exists (an executable: the process
+# that stands for the machine, later a qemu VM) power on starts it in its own session and power off stops it;
+# the power state is then whether it lives. Each call must answer within a second (ipmi_sim retransmits
+# otherwise), so nothing here waits for more than a moment.
+set -u
+dir=$1
+shift
+op=${1:-}
+[ $# -gt 0 ] && shift
+echo "$(date +%s.%N) $op $*" >>"$dir/chassis.log"
+# A slow BMC, for tests: answer only after this many seconds.
+[ -f "$dir/delay" ] && sleep "$(cat "$dir/delay")"
+
+machine_pid() { cat "$dir/machine.pid" 2>/dev/null; }
+
+# Alive and not a zombie (PID 1 may reap late).
+alive() {
+  pid=$(machine_pid)
+  [ -n "$pid" ] || return 1
+  state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+power() {
+  if [ -x "$dir/machine" ]; then
+    if alive; then echo 1; else echo 0; fi
+  else
+    cat "$dir/power" 2>/dev/null || echo 0
+  fi
+}
+
+boot() { cat "$dir/boot" 2>/dev/null || echo default; }
+
+start_machine() {
+  echo 1 >"$dir/power"
+  [ -x "$dir/machine" ] || return 0
+  alive && return 0
+  # Its own session (so power off stops all it started); output to the console log, never to ipmi_sim.
+  STACKBOOK_BOOT_DEVICE=$(boot) setsid "$dir/machine" >>"$dir/console.log" 2>&1 </dev/null &
+  echo $! >"$dir/machine.pid"
+  echo "$(date +%s.%N) start $(boot)" >>"$dir/machine.log"
+}
+
+stop_machine() {
+  signal=$1
+  echo 0 >"$dir/power"
+  if alive; then
+    kill -"$signal" -- "-$(machine_pid)" 2>/dev/null || kill -"$signal" "$(machine_pid)" 2>/dev/null
+    echo "$(date +%s.%N) stop $signal" >>"$dir/machine.log"
+  fi
+  [ "$signal" = KILL ] && rm -f "$dir/machine.pid"
+  return 0
+}
+
+case "$op" in
+  get)
+    for what in "$@"; do
+      case "$what" in
+        power) echo "power:$(power)" ;;
+        boot) echo "boot:$(boot)" ;;
+      esac
+    done
+    ;;
+  set)
+    while [ $# -ge 2 ]; do
+      case "$1" in
+        power) if [ "$2" = 1 ]; then start_machine; else stop_machine KILL; fi ;;
+        reset)
+          echo "$(date +%s.%N) reset" >>"$dir/machine.log"
+          if [ "$(power)" = 1 ]; then
+            stop_machine KILL
+            start_machine
+          fi
+          ;;
+        # An ACPI soft power off: the machine shuts down in its own time.
+        shutdown) stop_machine TERM ;;
+        boot) echo "$2" >"$dir/boot" ;;
+      esac
+      shift 2
+    done
+    ;;
+  check) ;;
+esac
+exit 0

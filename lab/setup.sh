@@ -8,6 +8,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(
   build-essential python3 # sqlite3's native build
   procps iproute2         # ps / ss in tests and the lab
+  ipmitool                # the ipmi driver speaks to BMCs through it
+  openipmi                # ipmi_sim: the lab's simulated BMCs
 )
 # Extra Debian packages for this run (CI adds the browser its end-to-end tests drive).
 read -r -a extra <<< "${STACKBOOK_EXTRA_PACKAGES:-}"

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { datacentreJsonSchema } from '../../runbook/datacentre-schema.ts';
 import {
@@ -15,6 +15,7 @@ import { collectSecretRefs, readSecretsEnv, SECRETS_FILE } from '../../runbook/s
 import { asStackbookError, StackbookError } from '../../stackbook-error.ts';
 import type { Services } from '../app-env.ts';
 import { errors, IdName, json } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 /** `:name` of the datacentre routes: a folder name under the datacentres directory, never a path. */
 export const DatacentreNameParam = z.object({
@@ -117,7 +118,7 @@ async function overlaysOf(dir: string): Promise<string[]> {
     .sort();
 }
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/datacentres/{name}',
   summary: 'A datacentre profile, its YAML, which secrets are set (never their values) and its overlays',

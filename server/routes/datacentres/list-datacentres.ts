@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { listDatacentres } from '../../runbook/load-datacentre.ts';
 import { asStackbookError } from '../../stackbook-error.ts';
 import { errors, json } from '../schemas.ts';
 import { loadNamedDatacentre } from './get-datacentre.ts';
+import { apiRoute } from '../api-route.ts';
 
 const DatacentreSummarySchema = z
   .object({
@@ -14,7 +15,7 @@ const DatacentreSummarySchema = z
   })
   .openapi('DatacentreSummary');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/datacentres',
   summary: 'Every datacentre (a folder holding datacentre.yaml), sorted by name',

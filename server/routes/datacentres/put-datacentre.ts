@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { DATACENTRE_FILE, parseDatacentre } from '../../runbook/load-datacentre.ts';
 import { SECRETS_FILE, writeSecretsEnv } from '../../runbook/secrets.ts';
 import { writeFileAtomic } from '../../runbook/write-file-atomic.ts';
 import { errors, json } from '../schemas.ts';
 import { DatacentreNameParam, DatacentreViewSchema, datacentreView } from './get-datacentre.ts';
+import { apiRoute } from '../api-route.ts';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -23,7 +24,7 @@ const BodySchema = z.strictObject({
     }),
 });
 
-const route = createRoute({
+const route = apiRoute({
   method: 'put',
   path: '/api/datacentres/{name}',
   summary: 'Write a datacentre profile (validated as loading does) and optionally set secrets',

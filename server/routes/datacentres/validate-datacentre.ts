@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { DATACENTRE_FILE, parseDatacentre, type ProfileIssue } from '../../runbook/load-datacentre.ts';
 import { asStackbookError } from '../../stackbook-error.ts';
 import { errors, json } from '../schemas.ts';
 import { DatacentreNameParam } from './get-datacentre.ts';
+import { apiRoute } from '../api-route.ts';
 
 const IssueSchema = z
   .object({ line: z.number(), field: z.string(), message: z.string() })
@@ -17,7 +18,7 @@ const ValidationSchema = z
   ])
   .openapi('DatacentreValidation');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/datacentres/{name}/validate',
   summary: 'Check a datacentre.yaml text exactly as loading would, without writing anything',

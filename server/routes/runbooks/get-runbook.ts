@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { z as zod } from 'zod';
 import type { DriverRegistry } from '../../../drivers/registry.ts';
 import type { AnyDriver } from '../../../drivers/types.ts';
@@ -12,6 +12,7 @@ import { renderSafeMarkdown } from '../../report/safe-markdown.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import { loadNamedDatacentre } from '../datacentres/get-datacentre.ts';
 import { errors, IdName, json } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 const ProvenanceSchema = z.object({
   file: z.string(),
@@ -65,7 +66,7 @@ type BlockView = z.infer<typeof BlockSchema>;
 // A runbook id names a file under the runbooks directory: `x.md` would make loadRunbook read a path.
 const RunbookId = IdName.refine((id) => !id.endsWith('.md'), 'a runbook id, not a file name');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runbooks/{id}',
   summary: 'The effective runbook, with the datacentre overlay and argument previews when dc is given',

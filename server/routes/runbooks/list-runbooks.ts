@@ -1,7 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { listRunbooks } from '../../runbook/load-runbook.ts';
 import { errors, json } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 const RunbookSummarySchema = z
   .object({
@@ -16,7 +17,7 @@ const RunbookSummarySchema = z
   })
   .openapi('RunbookSummary');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runbooks',
   summary: 'Every runbook in the runbooks directory, sorted by id',

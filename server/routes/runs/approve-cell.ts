@@ -1,10 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { selectCells } from '../../engine/select-cells.ts';
 import { cellsOf } from '../../runbook/types.ts';
 import { errors, json, RunCellParams } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs/{id}/cells/{name}/approve',
   summary: 'Approve a manual step or a confirm cell that waits, with a note',

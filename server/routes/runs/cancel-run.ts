@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import { errors, json, RunIdParam } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs/{id}/cancel',
   summary: "Cancel a run's execution: kills the running cell's process group, skips the rest",

@@ -1,11 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { loadDatacentre } from '../../runbook/load-datacentre.ts';
 import { loadRunbook } from '../../runbook/load-runbook.ts';
 import { runDetail } from '../../store/run-views.ts';
 import { errors, IdName, json, RunDetailSchema } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs',
   summary: 'Create a run of a runbook on a datacentre (nothing executes yet)',

@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { diffRuns } from '../../report/run-diff.ts';
 import { StackbookError } from '../../stackbook-error.ts';
 import type { Store } from '../../store/store.ts';
 import { errors, json, RunIdParam, RunSummarySchema } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 const CellSideSchema = z
   .object({
@@ -55,7 +56,7 @@ const RunDiffSchema = z
   })
   .openapi('RunDiff');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs/{id}/diff',
   summary: 'Two runs side by side: params, per-cell status, duration, result and normalised output',

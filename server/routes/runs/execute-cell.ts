@@ -1,9 +1,9 @@
-import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { errors, json, RunCellParams, RunDetailSchema } from '../schemas.ts';
 import { startExecution } from './start-execution.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs/{id}/cells/{name}/execute',
   summary: 'Execute one cell (its needs must have succeeded)',

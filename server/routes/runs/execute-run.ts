@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { errors, json, RunDetailSchema, RunIdParam } from '../schemas.ts';
 import { startExecution } from './start-execution.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs/{id}/execute',
   summary: 'Run all cells, or every cell from one onward',

@@ -1,8 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { REPORTS } from '../../report/reports.ts';
 import { loadReportData } from '../../report/run-report.ts';
 import { errors, RunIdParam } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 const FORMATS = {
   md: { type: 'text/markdown; charset=utf-8', ext: 'md' },
@@ -11,7 +12,7 @@ const FORMATS = {
 } as const;
 type Format = keyof typeof FORMATS;
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs/{id}/report',
   summary: 'A run as a report: Markdown or HTML (the runbook with outputs inline) or JUnit XML for CI',

@@ -1,10 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { CellNames } from '../../live/cell-names.ts';
 import { eventView } from '../../store/run-views.ts';
 import { errors, EventSchema, json, RunIdParam } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs/{id}/events',
   summary: "A page of a run's stored events, in order",

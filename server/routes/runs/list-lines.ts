@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { latestSteps, recordedStep } from '../../engine/latest-steps.ts';
 import { cellsOf } from '../../runbook/types.ts';
@@ -6,6 +6,7 @@ import { StackbookError } from '../../stackbook-error.ts';
 import type { EventKind } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { errors, json, RunCellParams } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
 type Stream = 'stdout' | 'stderr' | 'log';
 /** One numbered output line; `text` is verbatim (ANSI escapes included). */
@@ -31,7 +32,7 @@ const LinesSchema = z
   })
   .openapi('OutputLines');
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs/{id}/cells/{name}/lines',
   summary: "A page of the output lines of a cell's latest step, by line number",

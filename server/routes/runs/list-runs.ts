@@ -1,10 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { RUN_STATUSES } from '../../store/records.ts';
 import { runSummary } from '../../store/run-views.ts';
 import { errors, json, RunSummarySchema } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs',
   summary: 'Recorded runs, newest first',

@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { runDetail } from '../../store/run-views.ts';
 import { errors, json, RunDetailSchema, RunIdParam } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'post',
   path: '/api/runs/{id}/replay',
   summary: 'Replay a recorded run (same snapshot); with `from`, resume: reuse the results before that cell',

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { App } from '../../app.ts';
 import { isOwnerAlive } from '../../engine/process-owner.ts';
@@ -7,8 +7,9 @@ import type { EventRecord } from '../../store/records.ts';
 import { eventView } from '../../store/run-views.ts';
 import type { Services } from '../app-env.ts';
 import { errors, RunIdParam } from '../schemas.ts';
+import { apiRoute } from '../api-route.ts';
 
-const route = createRoute({
+const route = apiRoute({
   method: 'get',
   path: '/api/runs/{id}/stream',
   summary: "A run's events as Server-Sent Events: `id` = seq, `event` = kind, `data` = the event as JSON",

@@ -1,6 +1,7 @@
 import { asStackbookError } from '../stackbook-error.ts';
 import { exportCommand, EXPORT_USAGE } from './commands/export-command.ts';
 import { importNodesCommand, IMPORT_NODES_USAGE } from './commands/import-nodes-command.ts';
+import { labCommand, LAB_USAGE } from './commands/lab-command.ts';
 import { replayCommand, REPLAY_USAGE } from './commands/replay-command.ts';
 import { runCommand, RUN_USAGE } from './commands/run-command.ts';
 import { runsCommand, RUNS_USAGE } from './commands/runs-command.ts';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   replay: replayCommand,
   export: exportCommand,
   'import-nodes': importNodesCommand,
+  lab: labCommand,
 };
 
 const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare metal
@@ -26,6 +28,7 @@ const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare
   ${REPLAY_USAGE}
   ${EXPORT_USAGE}
   ${IMPORT_NODES_USAGE}
+  ${LAB_USAGE}
 
 Every command takes --data DIR (default ./data, or STACKBOOK_DATA), --runbooks DIR (default ./runbooks),
 --datacentres DIR (default ./datacentres) and --json where it prints records.

@@ -1,5 +1,8 @@
 import type { EventView, RunView, StepView } from '../api/api-types.ts';
 
+/** Statuses of a step that has not ended. */
+const ACTIVE: ReadonlySet<string> = new Set(['running', 'awaiting-approval']);
+
 /** What a cell card shows about the cell's latest step. */
 export interface CellState {
   status: string;
@@ -71,9 +74,10 @@ export class NotebookState {
 
   /**
    * Applies one streamed event. Answers the cell whose new execution began (its output starts afresh), if
-   * this event began one.
+   * this event began one, and the cell whose step ended, if it ended one: status events do not carry a
+   * step's result, so the caller reads the run again and hands it to `takeResults`.
    */
-  apply(event: EventView): { restarted?: string } {
+  apply(event: EventView): { restarted?: string; finished?: string } {
     if (event.kind === 'progress' && event.cell) {
       const data = JSON.parse(event.data) as CellState['progress'] & { machines?: CellState['machines'] };
       const state = { ...this.cell(event.cell) };
@@ -111,8 +115,22 @@ export class NotebookState {
       state.approvalNote = data.note ?? '';
       state.prompt = null;
     }
-    if (!['running', 'awaiting-approval'].includes(data.status)) state.finishedAt = event.ts;
+    if (!ACTIVE.has(data.status)) state.finishedAt = event.ts;
     this.cells.set(event.cell, state);
-    return fresh ? { restarted: event.cell } : {};
+    if (fresh) return { restarted: event.cell };
+    return ACTIVE.has(data.status) ? {} : { finished: event.cell };
+  }
+
+  /**
+   * Takes the results of ended steps from a fresh read of the run. Only a cell still showing the status its
+   * latest recorded step has is touched, so a read older than the events already applied changes nothing.
+   */
+  takeResults(run: Pick<RunView, 'steps'>): void {
+    const latest = new Map(run.steps.map((step) => [step.cell, step]));
+    for (const [cell, step] of latest) {
+      const state = this.cells.get(cell);
+      if (!state || state.status !== step.status || ACTIVE.has(step.status)) continue;
+      this.cells.set(cell, { ...state, result: step.result, reusedFrom: step.reused_from });
+    }
   }
 }

@@ -58,6 +58,36 @@ describe('NotebookState', () => {
     assert.ok(state.cell('b').finishedAt);
   });
 
+  it('names the cell whose step ended, and takes its result from a later read of the run', () => {
+    const state = new NotebookState();
+    state.apply(status('a', { cell: 'a', status: 'running' }));
+    state.apply(status('b', { cell: 'b', status: 'running' }));
+    assert.deepEqual(state.apply(status('a', { cell: 'a', status: 'succeeded' })), { finished: 'a' });
+    assert.equal(state.cell('a').result, null, 'a status event carries no result');
+    const step = (cell: string, status: string, result: unknown, seq: number) => ({
+      seq,
+      cell,
+      status,
+      result,
+      reused_from: null,
+    });
+    state.takeResults({
+      steps: [
+        step('a', 'succeeded', { exit_code: 0, old: true }, 1),
+        step('a', 'succeeded', { exit_code: 0, machines: '3' }, 3),
+        // Read before b ended: b's state is left as the events made it.
+        step('b', 'running', null, 2),
+      ],
+    } as never);
+    assert.deepEqual(state.cell('a').result, { exit_code: 0, machines: '3' }, 'the latest step of a');
+    assert.equal(state.cell('b').status, 'running');
+    // A read older than a's new execution does not put the previous result back.
+    state.apply(status('a', { cell: 'a', status: 'running' }));
+    state.takeResults({ steps: [step('a', 'succeeded', { exit_code: 0 }, 3)] } as never);
+    assert.equal(state.cell('a').result, null);
+    assert.equal(state.cell('a').status, 'running');
+  });
+
   it('records what a waiting cell asks for and who approved it', () => {
     const state = new NotebookState();
     state.apply(status('m', { cell: 'm', status: 'running' }));

@@ -54,14 +54,46 @@ export class SbNotebook extends LitElement {
   }
 
   #onEvents(events: EventView[]) {
+    let ended = false;
     for (const event of events) {
-      const { restarted } = this.#state.apply(event);
+      const { restarted, finished } = this.#state.apply(event);
       if (restarted) this.#output(restarted)?.reset();
+      if (finished) ended = true;
       if (event.cell && (event.kind === 'stdout' || event.kind === 'stderr' || event.kind === 'log')) {
         this.#output(event.cell)?.push([event]);
       }
     }
+    if (ended && this.runId) void this.#readResults(this.runId);
     this.requestUpdate();
+  }
+
+  #reading: Promise<void> | undefined;
+  #readAgain = false;
+
+  /**
+   * Reads the run again for the results of steps that ended (status events do not carry them); steps ending
+   * meanwhile cause one more read, not one each.
+   */
+  async #readResults(runId: string): Promise<void> {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = (async () => {
+      do {
+        this.#readAgain = false;
+        try {
+          const run = await api.run(runId);
+          if (run.id !== this.runId) return;
+          this.#state.takeResults(run);
+          this.requestUpdate();
+        } catch {
+          // The result shows after the next step ends, or on a reload.
+        }
+      } while (this.#readAgain);
+    })();
+    await this.#reading;
+    this.#reading = undefined;
   }
 
   async #act(action: () => Promise<unknown>) {

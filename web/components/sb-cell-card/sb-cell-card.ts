@@ -1,10 +1,11 @@
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { CellBlockView } from '../../api/api-types.ts';
 import { emptyCellState, type CellState } from '../../lib/notebook-state.ts';
 import '../sb-value-table/sb-value-table.ts';
 import type { ApproveRequestDetail, RunRequestDetail } from './cell-events.ts';
 import { statusColour } from '../../lib/format.ts';
+import { TickerController } from '../sb-run-page/ticker-controller.ts';
 import { cellCardStyles } from './sb-cell-card.styles.ts';
 
 function duration(state: CellState, now: number): string {
@@ -35,6 +36,9 @@ export class SbCellCard extends LitElement {
   /** True while the run executes anything: run buttons wait. */
   @property({ type: Boolean }) busy = false;
   @state() private _note = '';
+
+  // A cell that runs without printing gets no events: its duration still counts up, once a second.
+  readonly #clock = new TickerController(this, () => this.requestUpdate(), 1000);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -67,6 +71,13 @@ export class SbCellCard extends LitElement {
     this._note = '';
   }
 
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('state')) return;
+    const { status, startedAt, finishedAt } = this.state;
+    if (startedAt && !finishedAt && ['running', 'awaiting-approval'].includes(status)) this.#clock.start();
+    else this.#clock.stop();
+  }
+
   override updated(): void {
     this.style.setProperty('--status-colour', statusColour(this.state.status));
   }
@@ -88,7 +99,7 @@ export class SbCellCard extends LitElement {
         >
         ${[needs].flat().length ? html`<span class="badge">needs ${[needs].flat().join(', ')}</span>` : nothing}
         <span class="badge status" data-testid="cell-status">${state.status}</span>
-        ${state.attempt > 1 ? html`<span class="badge">attempt ${state.attempt}</span>` : nothing}
+        ${state.attempt > 1 ? html`<span class="badge" data-testid="cell-attempt">attempt ${state.attempt}</span>` : nothing}
         <span class="badge" data-testid="cell-duration">${duration(state, Date.now())}</span>
         <span class="spacer"></span>
         ${

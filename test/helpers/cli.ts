@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,24 @@ export async function cliSandbox(extraRunbooks: Record<string, string> = {}) {
     },
     close: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Another datacentre beside the example one in a sandbox's datacentres folder: a copy of it (secrets
+ * included) named `name`, without its runbook overlays, with `edit` applied to its datacentre.yaml.
+ */
+export async function addDatacentre(
+  datacentres: string,
+  name: string,
+  edit: (yaml: string) => string = (yaml) => yaml,
+): Promise<string> {
+  const dir = path.join(datacentres, name);
+  await cp(path.join(datacentres, 'example'), dir, { recursive: true });
+  await rm(path.join(dir, 'runbooks'), { recursive: true, force: true });
+  const file = path.join(dir, 'datacentre.yaml');
+  const yaml = (await readFile(file, 'utf8')).replace(/^name: example$/m, `name: ${name}`);
+  await writeFile(file, edit(yaml));
+  return dir;
 }
 
 /** Starts `stackbook serve --port 0` in a sandbox and answers its URL once it listens. */

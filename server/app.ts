@@ -5,6 +5,7 @@ import { RunStreamHub } from './live/run-stream-hub.ts';
 import type { AppDeps, AppEnv, Services } from './routes/app-env.ts';
 import { onError, validationError } from './routes/error-handler.ts';
 import { registerRoutes } from './routes/register-routes.ts';
+import { requireToken } from './routes/require-token.ts';
 import { registerWebAssets } from './routes/web-assets.ts';
 import { StackbookError } from './stackbook-error.ts';
 
@@ -42,10 +43,8 @@ export function createApp(deps: AppDeps): App {
     onError(new StackbookError('NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), c),
   );
 
+  if (deps.token) app.use('*', requireToken(deps.token));
   app.use('/api/*', async (c, next) => {
-    if (deps.token && c.req.header('authorization') !== `Bearer ${deps.token}`) {
-      throw new StackbookError('UNAUTHORIZED', 'this server needs Authorization: Bearer <token>');
-    }
     const who = c.req.header('x-stackbook-user');
     c.set('who', who && WHO.test(who) ? who : 'api');
     c.set('services', services);

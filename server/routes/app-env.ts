@@ -14,7 +14,10 @@ export interface AppDeps {
   now?: () => Date;
   /** Where secrets are looked up first (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** When set, every API call needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request needs it: `Authorization: Bearer <token>`, or the cookie a browser gets by opening
+   * a page once with `?token=<token>`.
+   */
   token?: string;
   /** The web notebook's folder (index.html, dist/); without it only the API is served. */
   webDir?: string;

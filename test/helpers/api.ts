@@ -8,7 +8,13 @@ import { cliSandbox } from './cli.ts';
 
 /** A sandbox (copied runbooks, the example datacentre with secrets) and an app over it. */
 export async function apiSandbox(
-  options: { token?: string; runbooks?: Record<string, string>; streamQueue?: Partial<QueueLimits> } = {},
+  options: {
+    token?: string;
+    runbooks?: Record<string, string>;
+    streamQueue?: Partial<QueueLimits>;
+    /** Serve the web notebook's pages from this folder. */
+    webDir?: string;
+  } = {},
 ) {
   const sandbox = await cliSandbox(options.runbooks);
   const store = await Store.open(path.join(sandbox.dir, 'data', 'stackbook.db'));
@@ -21,6 +27,7 @@ export async function apiSandbox(
     env: {},
     token: options.token,
     streamQueue: options.streamQueue,
+    webDir: options.webDir,
   });
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
@@ -107,6 +114,8 @@ export async function readSse(
   url: string,
   options: {
     lastEventId?: string;
+    /** Extra request headers (a cookie). */
+    headers?: Record<string, string>;
     stopAfter?: (event: SseEvent) => boolean;
     signal?: AbortSignal;
     delayMs?: number;
@@ -114,7 +123,7 @@ export async function readSse(
   } = {},
 ): Promise<SseEvent[]> {
   const response = await fetch(url, {
-    headers: options.lastEventId ? { 'Last-Event-ID': options.lastEventId } : {},
+    headers: { ...options.headers, ...(options.lastEventId ? { 'Last-Event-ID': options.lastEventId } : {}) },
     signal: options.signal,
   });
   if (response.status !== 200)

@@ -14,7 +14,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
 /**
  * `stackbook serve`: the API (and, once built, the web notebook) over HTTP. Loopback only unless a token
- * is given, which every API call must then carry.
+ * is given, which every request must then carry (a browser once as `?token=`, then in a cookie).
  */
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -61,9 +61,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(
-    `stackbook listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}\n`,
-  );
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  process.stdout.write(`stackbook listening on ${url}\n`);
+  // The token itself is not printed: whoever started the server has it.
+  if (token) process.stdout.write(`web notebook: open ${url}/?token=<token> once; the browser keeps it\n`);
 
   await new Promise<void>((resolve) => {
     const stop = () => {

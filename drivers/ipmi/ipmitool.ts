@@ -3,6 +3,7 @@ import { MASK } from '../scrubber.ts';
 import type { DriverContext } from '../types.ts';
 import type { IpmiConnection, IpmiPolicy } from './ipmi-connection.ts';
 import { classifyIpmitool, IpmiFailure } from './ipmi-failure.ts';
+import { ipmitoolHome } from './ipmitool-home.ts';
 
 export const IPMITOOL = 'ipmitool';
 /** ipmitool is killed if one call takes longer than its own timeouts allow, plus this margin. */
@@ -79,13 +80,15 @@ export async function runIpmitool(
   tally: { commands: number },
 ): Promise<string> {
   const password = ctx.secret(connection.passwordSecret);
+  // `mc info` names the vendor from the full registry; everything else starts faster without it.
+  const home: Record<string, string> = command[0] === 'mc' ? {} : { HOME: await ipmitoolHome(ctx.workdir) };
   const hardLimit = policy.timeout * (policy.retransmits + 1) * 1000 * 2 + HARD_LIMIT_MARGIN_MS;
   for (let attempt = 1; ; attempt++) {
     await throttle(connection, policy.min_interval, ctx.signal);
     tally.commands++;
     const limit = AbortSignal.any([ctx.signal, AbortSignal.timeout(hardLimit)]);
     const outcome = await ctx.exec(IPMITOOL, ipmitoolArgs(connection, command, policy), {
-      env: { IPMI_PASSWORD: password },
+      env: { IPMI_PASSWORD: password, ...home },
       signal: limit,
       onOutput: undefined,
       capture: 64 * 1024,

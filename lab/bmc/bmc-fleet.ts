@@ -201,11 +201,7 @@ export class BmcFleet {
     const pid = Number((await read('machine.pid')).trim());
     const hasMachine = (await read('machine')) !== '';
     const power = hasMachine ? pid > 0 && processAlive(pid) : (await read('power')).trim() === '1';
-    const lines = (text: string) =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.replace(/^\S+ /, ''));
+    const lines = (text: string) => text.split('\n').filter(Boolean);
     return {
       power: power ? 'on' : 'off',
       boot: (await read('boot')).trim() || 'default',

@@ -5,35 +5,48 @@
 # Power and boot device live in files of STATE_DIR. When STATE_DIR/machine exists (an executable: the process
 # that stands for the machine, later a qemu VM) power on starts it in its own session and power off stops it;
 # the power state is then whether it lives. Each call must answer within a second (ipmi_sim retransmits
-# otherwise), so nothing here waits for more than a moment.
+# otherwise), so nothing here waits for more than a moment; and it runs for every IPMI command of a fleet,
+# so it reads files with shell builtins rather than starting programs.
 set -u
 dir=$1
 shift
 op=${1:-}
 [ $# -gt 0 ] && shift
-echo "$(date +%s.%N) $op $*" >>"$dir/chassis.log"
-# A slow BMC, for tests: answer only after this many seconds.
-[ -f "$dir/delay" ] && sleep "$(cat "$dir/delay")"
+echo "$op $*" >>"$dir/chassis.log"
 
-machine_pid() { cat "$dir/machine.pid" 2>/dev/null; }
+# The first line of a file, or $2 when there is none.
+value() {
+  line=
+  { read -r line <"$dir/$1"; } 2>/dev/null
+  echo "${line:-$2}"
+}
+
+# A slow BMC, for tests: answer only after this many seconds.
+[ -f "$dir/delay" ] && sleep "$(value delay 0)"
+
+machine_pid() { value machine.pid ''; }
 
 # Alive and not a zombie (PID 1 may reap late).
 alive() {
   pid=$(machine_pid)
   [ -n "$pid" ] || return 1
-  state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
-  [ -n "$state" ] && [ "$state" != Z ]
+  stat=
+  { read -r stat <"/proc/$pid/stat"; } 2>/dev/null
+  [ -n "$stat" ] || return 1
+  # The state is the field after the command name, which ends at the last ')'.
+  rest=${stat##*) }
+  [ "${rest%% *}" != Z ]
 }
 
 power() {
   if [ -x "$dir/machine" ]; then
     if alive; then echo 1; else echo 0; fi
   else
-    cat "$dir/power" 2>/dev/null || echo 0
+    value power 0
   fi
 }
 
-boot() { cat "$dir/boot" 2>/dev/null || echo default; }
+boot() { value boot default; }
 
 start_machine() {
   echo 1 >"$dir/power"
@@ -42,7 +55,7 @@ start_machine() {
   # Its own session (so power off stops all it started); output to the console log, never to ipmi_sim.
   STACKBOOK_BOOT_DEVICE=$(boot) setsid "$dir/machine" >>"$dir/console.log" 2>&1 </dev/null &
   echo $! >"$dir/machine.pid"
-  echo "$(date +%s.%N) start $(boot)" >>"$dir/machine.log"
+  echo "start $(boot)" >>"$dir/machine.log"
 }
 
 stop_machine() {
@@ -50,7 +63,7 @@ stop_machine() {
   echo 0 >"$dir/power"
   if alive; then
     kill -"$signal" -- "-$(machine_pid)" 2>/dev/null || kill -"$signal" "$(machine_pid)" 2>/dev/null
-    echo "$(date +%s.%N) stop $signal" >>"$dir/machine.log"
+    echo "stop $signal" >>"$dir/machine.log"
   fi
   [ "$signal" = KILL ] && rm -f "$dir/machine.pid"
   return 0
@@ -70,7 +83,7 @@ case "$op" in
       case "$1" in
         power) if [ "$2" = 1 ]; then start_machine; else stop_machine KILL; fi ;;
         reset)
-          echo "$(date +%s.%N) reset" >>"$dir/machine.log"
+          echo reset >>"$dir/machine.log"
           if [ "$(power)" = 1 ]; then
             stop_machine KILL
             start_machine

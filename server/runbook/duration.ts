@@ -24,7 +24,7 @@ export function durationMs(value: unknown): number | undefined {
  */
 export function durationSchema(allowZero = false) {
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
-    if (allowZero && Number(value) === 0) return 0;
+    if (allowZero && /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(String(value).trim())) return 0;
     const ms = durationMs(value);
     if (ms === undefined) {
       ctx.addIssue({

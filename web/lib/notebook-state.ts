@@ -38,9 +38,31 @@ export function emptyCellState(): CellState {
   };
 }
 
+/**
+ * The grid of a fan-out step that has ended, from its result (`machines: [{ name, ok, error? }]`), so a
+ * recorded run shows it as the live one did.
+ */
+export function machinesFromResult(result: unknown): CellState['machines'] {
+  const list = (result as { machines?: unknown } | null)?.machines;
+  if (!Array.isArray(list)) return {};
+  const machines: CellState['machines'] = {};
+  for (const item of list as {
+    name?: unknown;
+    ok?: unknown;
+    error?: { kind?: string; message?: string };
+  }[]) {
+    if (typeof item?.name !== 'string' || typeof item.ok !== 'boolean') continue;
+    machines[item.name] = item.ok
+      ? { state: 'succeeded' }
+      : { state: 'failed', error: [item.error?.kind, item.error?.message].filter(Boolean).join(': ') };
+  }
+  return machines;
+}
+
 function fromStep(step: StepView): CellState {
   return {
     ...emptyCellState(),
+    machines: machinesFromResult(step.result),
     status: step.status,
     attempt: step.attempt,
     startedAt: step.started_at,
@@ -130,7 +152,8 @@ export class NotebookState {
     for (const [cell, step] of latest) {
       const state = this.cells.get(cell);
       if (!state || state.status !== step.status || ACTIVE.has(step.status)) continue;
-      this.cells.set(cell, { ...state, result: step.result, reusedFrom: step.reused_from });
+      const machines = { ...machinesFromResult(step.result), ...state.machines };
+      this.cells.set(cell, { ...state, result: step.result, reusedFrom: step.reused_from, machines });
     }
   }
 }

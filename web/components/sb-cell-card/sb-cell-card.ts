@@ -167,7 +167,8 @@ export class SbCellCard extends LitElement {
         </details>
         <slot></slot>
         ${
-          state.status === 'succeeded' && state.result !== null
+          // A fan-out that failed in part has a result too: what each machine did.
+          ['succeeded', 'failed'].includes(state.status) && state.result !== null
             ? html`<details open>
                 <summary>Result${state.reusedFrom ? ` (reused from ${state.reusedFrom})` : ''}</summary>
                 <sb-value-table data-testid="cell-result" .value=${state.result}></sb-value-table>
@@ -182,7 +183,11 @@ export class SbCellCard extends LitElement {
     return html`<div class="machines" data-testid="machine-grid">
       ${Object.entries(this.state.machines).map(
         ([name, machine]) =>
-          html`<div class="machine ${machine.error ? 'failed' : ''}">
+          html`<div
+            class="machine ${machine.error ? 'failed' : ''}"
+            data-machine=${name}
+            data-state=${machine.state}
+          >
             <strong>${name}</strong> ${machine.state}
             ${machine.error ? html`<div class="error">${machine.error}</div>` : machine.message ? html`<div>${machine.message}</div>` : nothing}
           </div>`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventView } from '../../../web/api/api-types.ts';
-import { NotebookState } from '../../../web/lib/notebook-state.ts';
+import { machinesFromResult, NotebookState } from '../../../web/lib/notebook-state.ts';
 
 let seq = 0;
 const status = (cell: string | null, data: Record<string, unknown>): EventView => ({
@@ -126,5 +126,46 @@ describe('NotebookState', () => {
     assert.deepEqual(state.cell('power').progress, { done: 2, total: 3, unit: undefined, label: undefined });
     assert.deepEqual(Object.keys(state.cell('power').machines), ['n1', 'n2']);
     assert.equal(state.cell('power').machines.n2?.error, 'BMC timeout');
+  });
+});
+
+describe('machinesFromResult', () => {
+  it('builds a fan-out grid from a recorded result, and nothing from other results', () => {
+    const result = {
+      action: 'power-on',
+      machines: [
+        { name: 'n1', ok: true, power: 'on' },
+        { name: 'n2', ok: false, error: { kind: 'unreachable', message: 'no answer' } },
+      ],
+    };
+    assert.deepEqual(machinesFromResult(result), {
+      n1: { state: 'succeeded' },
+      n2: { state: 'failed', error: 'unreachable: no answer' },
+    });
+    assert.deepEqual(machinesFromResult({ exit_code: 0, machines: '3' }), {});
+    assert.deepEqual(machinesFromResult(null), {});
+  });
+
+  it('gives a loaded run its grid', () => {
+    const state = new NotebookState();
+    state.load({
+      status: 'failed',
+      steps: [
+        {
+          cell: 'power',
+          driver: 'ipmi',
+          status: 'failed',
+          attempt: 1,
+          started_at: null,
+          finished_at: null,
+          error: { code: 'MACHINES_FAILED', message: '1 of 1 machines failed' },
+          result: { machines: [{ name: 'n9', ok: false, error: { kind: 'timeout', message: 'late' } }] },
+          approved_by: null,
+          approval_note: null,
+          reused_from: null,
+        },
+      ],
+    } as never);
+    assert.deepEqual(state.cell('power').machines, { n9: { state: 'failed', error: 'timeout: late' } });
   });
 });

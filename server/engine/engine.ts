@@ -66,7 +66,10 @@ export class Engine {
 
   /**
    * Creates a run: checks the datacentre has the sections the runbook needs, that every secret resolves and
-   * that every template names something real — all before anything runs.
+   * that every template names something real — all before anything runs. With `selection` (what the caller
+   * will execute at once, as the CLI does) it also refuses what `start()` would refuse — an unknown cell, a
+   * cell whose `needs` would not have succeeded (given `steps`, the results a resume reuses), a machine
+   * another run holds — before the run is recorded, so a refused command leaves no empty run behind.
    */
   async createRun(input: {
     runbook: Runbook;
@@ -75,6 +78,8 @@ export class Engine {
     by: string;
     parent?: RunRecord;
     resumedFrom?: string;
+    selection?: Selection;
+    steps?: ReadonlyMap<string, StepRecord>;
   }): Promise<RunRecord> {
     const { runbook, datacentre } = input;
     const profile = datacentre.profile as Record<string, unknown>;
@@ -118,6 +123,12 @@ export class Engine {
     // Every template must name something real; results of cells not yet run are placeholders here.
     const scope = templateScope(run, {}, true);
     for (const cell of cellsOf(runbook)) resolveCellArgs(cell, this.#driver(cell), scope);
+    if (input.selection) {
+      const steps = input.steps ?? new Map<string, StepRecord>();
+      const cells = selectCells(cellsOf(runbook), input.selection);
+      refuseUnmetNeeds(cells, steps);
+      if (run.mode === 'live') await this.#refuseLeased(run, cells, steps);
+    }
     await this.deps.store.insertRun(run);
     await this.deps.store.audit({
       ts: createdAt,
@@ -132,13 +143,20 @@ export class Engine {
 
   /**
    * A new run from a recorded one's snapshot (same effective runbook, same datacentre snapshot). With `from`,
-   * the results of the cells before it are reused from the recorded run: a resume.
+   * the results of the cells before it are reused from the recorded run: a resume. With `check`, what
+   * executing it at once (from `from`, or all) would refuse is refused before the new run is recorded.
    */
-  async replay(runId: string, options: { from?: string; by: string }): Promise<RunRecord> {
+  async replay(runId: string, options: { from?: string; by: string; check?: boolean }): Promise<RunRecord> {
     const parent = await this.getRun(runId);
     const cells = cellsOf(parent.effective);
     const fromIndex = options.from === undefined ? 0 : cells.findIndex((cell) => cell.name === options.from);
     if (fromIndex < 0) throw new StackbookError('NOT_FOUND', `run ${runId} has no cell '${options.from}'`);
+    const recorded = latestSteps(await this.deps.store.listSteps(parent.id));
+    const reused = new Map<string, StepRecord>();
+    for (const cell of cells.slice(0, fromIndex)) {
+      const step = recorded.get(cell.name);
+      if (step?.status === 'succeeded') reused.set(cell.name, step);
+    }
     const run = await this.createRun({
       runbook: parent.effective,
       datacentre: snapshotOf(parent),
@@ -146,12 +164,12 @@ export class Engine {
       by: options.by,
       parent,
       resumedFrom: options.from,
+      ...(options.check
+        ? { selection: options.from ? { from: options.from } : { all: true }, steps: reused }
+        : {}),
     });
-    const recorded = latestSteps(await this.deps.store.listSteps(parent.id));
     let seq = 0;
-    for (const cell of cells.slice(0, fromIndex)) {
-      const step = recorded.get(cell.name);
-      if (step?.status !== 'succeeded') continue;
+    for (const step of reused.values()) {
       await this.deps.store.insertStep({
         ...step,
         run: run.id,
@@ -421,6 +439,29 @@ export class Engine {
     const error = new StackbookError('CANCELLED', `cancelled by ${by}`);
     active.execution.cancel.abort(error);
     active.desk.rejectAll(error);
+    return true;
+  }
+
+  /**
+   * Closes a run that was refused before any of its cells executed (e.g. a machine leased by another run
+   * between the check in `createRun` and `start`): it becomes `cancelled`, with the reason in the audit
+   * trail, instead of staying `pending` with nothing in it. A run with a step of its own is left alone.
+   */
+  async withdraw(runId: string, by: string, reason: string): Promise<boolean> {
+    const run = await this.getRun(runId);
+    const steps = await this.deps.store.listSteps(runId);
+    if (run.status !== 'pending' || this.#active.has(runId) || steps.some((step) => !step.reusedFrom))
+      return false;
+    const at = this.#now().toISOString();
+    await this.deps.store.updateRun(runId, { status: 'cancelled', finishedAt: at });
+    await this.deps.store.audit({
+      ts: at,
+      who: by,
+      action: 'refused',
+      run: runId,
+      cell: null,
+      detail: { reason },
+    });
     return true;
   }
 

@@ -51,7 +51,15 @@ export async function executeAndReport(
   process.on('SIGTERM', onInterrupt);
   let final: RunRecord;
   try {
-    final = await context.engine.execute(run.id, selection, by);
+    let started;
+    try {
+      started = await context.engine.start(run.id, selection, by);
+    } catch (error) {
+      // Refused after all (a machine leased since the check): nothing of it ran, so it is not left pending.
+      await context.engine.withdraw(run.id, by, (error as Error).message);
+      throw error;
+    }
+    final = await started.done;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);

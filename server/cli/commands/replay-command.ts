@@ -21,7 +21,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const context = await openContext(commonOptions(values));
   try {
     const parent = await resolveRunId(context.store, positionals[0]);
-    const run = await context.engine.replay(parent, { from: values.from, by: whoAmI() });
+    const run = await context.engine.replay(parent, { from: values.from, by: whoAmI(), check: true });
     process.stderr.write(`replaying ${parent}${values.from ? ` from '${values.from}'` : ''}\n`);
     return await executeAndReport(context, run, values.from ? { from: values.from } : { all: true }, values);
   } finally {

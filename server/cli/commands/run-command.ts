@@ -39,12 +39,6 @@ export async function runCommand(argv: string[]): Promise<number> {
       datacentreDir: datacentre.dir,
       drivers: context.drivers,
     });
-    const run = await context.engine.createRun({
-      runbook,
-      datacentre,
-      mode: values['dry-run'] ? 'dry-run' : 'live',
-      by,
-    });
     const selection: Selection = values.only
       ? {
           cells: values.only
@@ -55,6 +49,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       : values.from
         ? { from: values.from }
         : { all: true };
+    // What would refuse the execution (an unknown cell, unmet needs, a leased machine) refuses the command
+    // before the run is recorded: a refused `run` leaves nothing behind.
+    const run = await context.engine.createRun({
+      runbook,
+      datacentre,
+      mode: values['dry-run'] ? 'dry-run' : 'live',
+      by,
+      selection,
+    });
     return await executeAndReport(context, run, selection, values);
   } finally {
     await context.close();

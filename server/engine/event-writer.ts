@@ -3,7 +3,10 @@ import type { EventKind, EventRecord } from '../store/records.ts';
 
 const FLUSH_MS = 100;
 const MAX_EVENT_CHARS = 64 * 1024;
-const HIGH_WATER_CHARS = 4 * 1024 * 1024;
+/** A batch this large is written at once instead of waiting for the timer. */
+const EAGER_CHARS = 256 * 1024;
+/** Past this, `append` waits for the write in progress: the most a chatty cell holds in memory. */
+const HIGH_WATER_CHARS = 1024 * 1024;
 
 /** The number of `\n` in `text`: an output event's `lines`, the store's line index. */
 export function countLines(text: string): number {
@@ -15,8 +18,9 @@ export function countLines(text: string): number {
 /**
  * Buffers a run's events and writes them in batches, one transaction per batch, at least every 100 ms.
  * Consecutive output of one step merges into events of up to 64 KiB, so a chatty cell costs a few rows per
- * second, not one per line. Past a high-water mark `append` waits for the next write: a producer faster than
- * the disk is slowed down rather than buffered without bound.
+ * second, not one per line. A batch of 256 KiB is written at once; past 1 MiB `append` waits for the write:
+ * a producer faster than the disk is slowed down rather than buffered, and output is held briefly enough
+ * that it dies young instead of swelling the heap (memory stays flat however much a cell prints).
  */
 export class EventWriter {
   #queue: EventRecord[] = [];
@@ -59,8 +63,9 @@ export class EventWriter {
       this.#queue.push({ run: this.run, seq: ++this.#seq, step, ts, kind, data, lines });
     }
     this.#chars += data.length;
-    this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS);
     if (this.#chars > HIGH_WATER_CHARS) await this.flush();
+    else if (this.#chars >= EAGER_CHARS && !this.#flushing) void this.flush().catch(() => undefined);
+    else this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS);
   }
 
   /** Writes everything queued so far. */

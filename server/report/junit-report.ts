@@ -48,15 +48,16 @@ export async function* junitReport(data: RunReportData): AsyncGenerator<string> 
       yield `      <skipped message="${xmlEscape(`${step.status}${step.error ? `: ${step.error.message}` : ''}`)}"/>\n`;
     }
     if (step) {
-      for (const stream of ['stdout', 'stderr'] as const) {
+      // Standard output and the engine's log lines in system-out, standard error in system-err.
+      for (const kinds of [['stdout', 'log'], ['stderr']] as const) {
+        const tag = kinds[0] === 'stderr' ? 'system-err' : 'system-out';
         let opened = false;
-        for await (const event of data.output(step)) {
-          if ((stream === 'stderr') !== (event.kind === 'stderr')) continue;
-          if (!opened) yield `      <system-${stream.slice(3)}>`;
+        for await (const event of data.output(step, kinds)) {
+          if (!opened) yield `      <${tag}>`;
           opened = true;
           yield xmlEscape(event.data);
         }
-        if (opened) yield `</system-${stream.slice(3)}>\n`;
+        if (opened) yield `</${tag}>\n`;
       }
     }
     yield '    </testcase>\n';

@@ -221,11 +221,18 @@ export class Store {
     return rows.map(toEvent);
   }
 
-  /** A step's events in order, a page at a time. */
-  async listStepEvents(run: string, step: number, after = 0, limit = 1000): Promise<EventRecord[]> {
+  /** A step's events in order, a page at a time; with `kinds`, only events of those kinds. */
+  async listStepEvents(
+    run: string,
+    step: number,
+    after = 0,
+    limit = 1000,
+    kinds?: readonly EventRecord['kind'][],
+  ): Promise<EventRecord[]> {
+    const only = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
     const rows = await this.db.all(
-      'SELECT run, seq, step, ts, kind, data, lines FROM events WHERE run = ? AND step = ? AND seq > ? ORDER BY seq LIMIT ?',
-      [run, step, after, limit],
+      `SELECT run, seq, step, ts, kind, data, lines FROM events WHERE run = ? AND step = ? AND seq > ?${only} ORDER BY seq LIMIT ?`,
+      [run, step, after, ...(kinds ?? []), limit],
     );
     return rows.map(toEvent);
   }

@@ -1,4 +1,5 @@
 import { asStackbookError } from '../stackbook-error.ts';
+import { isClosedPipe } from './commands/execute-and-report.ts';
 import { exportCommand, EXPORT_USAGE } from './commands/export-command.ts';
 import { importNodesCommand, IMPORT_NODES_USAGE } from './commands/import-nodes-command.ts';
 import { labCommand, LAB_USAGE } from './commands/lab-command.ts';
@@ -39,6 +40,13 @@ Exit status: 0 success, 1 a cell failed or the run was refused, 2 bad arguments 
  * codes: input errors (a bad file, a bad argument) exit 2, refusals and failures exit 1.
  */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that closed its end of a pipe (`stackbook show … --output | head`) only ends the output: the
+  // command goes on (a run still finishes and is recorded) and its exit status is its own.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+      if (!isClosedPipe(error)) throw error;
+    });
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);

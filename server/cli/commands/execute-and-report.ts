@@ -1,5 +1,4 @@
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Selection } from '../../engine/select-cells.ts';
 import { junitReport } from '../../report/junit-report.ts';
 import { loadReportData } from '../../report/run-report.ts';
@@ -17,9 +16,43 @@ export const EXECUTE_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
-/** Writes an async sequence of text pieces to a file or a stream, honouring backpressure. */
-export async function writeAll(pieces: AsyncIterable<string>, out: NodeJS.WritableStream): Promise<void> {
-  for await (const piece of pieces) if (!out.write(piece)) await once(out, 'drain');
+/** The error of writing to a pipe whose reader has gone (`stackbook export … | head`). */
+export function isClosedPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/**
+ * Writes an async sequence of text pieces to a file or a stream, honouring backpressure. Answers false when
+ * the reader closed the pipe before the end: the rest is not read or written, and that is not an error.
+ */
+export async function writeAll(pieces: AsyncIterable<string>, out: NodeJS.WritableStream): Promise<boolean> {
+  let closed = false;
+  let failure: unknown;
+  const onError = (error: unknown) => {
+    if (isClosedPipe(error)) closed = true;
+    else failure ??= error;
+  };
+  out.on('error', onError);
+  try {
+    for await (const piece of pieces) {
+      if (!out.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            for (const event of ['drain', 'close', 'error']) out.off(event, done);
+            resolve();
+          };
+          for (const event of ['drain', 'close', 'error']) out.on(event, done);
+        });
+      }
+      if (failure) throw failure;
+      // Leaving the loop ends the generator, so nothing more is read from the store.
+      if (closed) return false;
+    }
+    return true;
+  } finally {
+    out.off('error', onError);
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   try {
     const run = await context.engine.getRun(await resolveRunId(context.store, positionals[0]));
     const data = await loadReportData(context.store, run);
+    // A reader that stops early (`| head`) got what it wanted: the export ends quietly, with status 0.
     if (!values.out) {
       await writeAll(report(data), process.stdout);
       return 0;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { StackbookError } from '../../server/stackbook-error.ts';
@@ -71,14 +71,20 @@ export const shDriver: Driver<ShArgs, ShResult> = {
       STACKBOOK_OUTPUT: files.outputs,
     };
     for (const [variable, secret] of Object.entries(input.secretEnv)) env[variable] = ctx.secret(secret);
-    const outcome = await ctx.exec(BASH[0]!, [...BASH.slice(1), files.script], { cwd: ctx.workdir, env });
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome.exitCode !== 0) {
-      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
-      throw new StackbookError('EXEC_FAILED', `script ${how}`, {
-        details: { exitCode: outcome.exitCode, signal: outcome.signal },
-      });
+    try {
+      const outcome = await ctx.exec(BASH[0]!, [...BASH.slice(1), files.script], { cwd: ctx.workdir, env });
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (outcome.exitCode !== 0) {
+        const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
+        throw new StackbookError('EXEC_FAILED', `script ${how}`, {
+          details: { exitCode: outcome.exitCode, signal: outcome.signal },
+        });
+      }
+      return { exit_code: 0, ...parseOutputs(await readFile(files.outputs, 'utf8')) };
+    } finally {
+      // The file holds the values as the script wrote them, secrets included; the result, scrubbed by the
+      // engine before it is stored, is the record. Nothing raw stays behind in the run's directory.
+      await rm(files.outputs, { force: true });
     }
-    return { exit_code: 0, ...parseOutputs(await readFile(files.outputs, 'utf8')) };
   },
 };

@@ -28,9 +28,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   done
 fi
 
-node -e 'const [major] = process.versions.node.split(".").map(Number); if (major < 20) { console.error("stackbook needs Node.js 20 or newer"); process.exit(1); }'
+# Node.js is not installed from here: Debian 12's own nodejs package is 18, too old (README: "Node.js 20").
+if ! command -v node >/dev/null || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 17) ? 0 : 1)'; then
+  echo "stackbook needs Node.js 20.17 or newer; found: $(node --version 2>/dev/null || echo 'no node')." >&2
+  echo "Debian 12's nodejs package is 18: install Node.js 20 as README.md's 'Two commands' says, then run this again." >&2
+  exit 1
+fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 # The web notebook the server serves at /.
 npm run build:web
+# The example datacentre's secrets (placeholders), so its runbooks run as the README shows.
+if [ ! -f datacentres/example/secrets.env ]; then
+  install -m 0600 datacentres/example/secrets.env.example datacentres/example/secrets.env
+fi

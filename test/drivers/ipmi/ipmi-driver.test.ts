@@ -23,12 +23,13 @@ const outcome = (result: IpmiResult, name: string) => result.machines.find((m) =
 describe('ipmi driver against simulated BMCs', () => {
   let site: Site;
   before(async () => {
-    site = await ipmiSite(simulated(3, 'node', true));
+    // `dud` stands for a machine that cannot stay powered on: its process ends at once.
+    site = await ipmiSite([...simulated(3, 'node', true, ['vm']), { name: 'dud', command: ['true'] }]);
   });
   after(() => site.close());
 
   it('powers machines on and off, reading the state back from the BMC', async () => {
-    const on = await runCell(site, 'action: power-on\nmachines: "{{ dc.machines }}"');
+    const on = await runCell(site, 'action: power-on\nmachines: "{{ dc.machines }}"\nlabels: [vm]');
     assert.equal(on.step.status, 'succeeded', JSON.stringify(on.step.error));
     assert.deepEqual(
       on.result.machines.map((m) => [m.name, m.ok, m.power]),
@@ -80,7 +81,7 @@ describe('ipmi driver against simulated BMCs', () => {
   it('sets the boot device to PXE, persistently, and reads it back', async () => {
     const set = await runCell(
       site,
-      'action: boot-device\ndevice: pxe\npersistent: true\nmachines: "{{ dc.machines }}"',
+      'action: boot-device\ndevice: pxe\npersistent: true\nmachines: "{{ dc.machines }}"\nlabels: [vm]',
     );
     assert.equal(set.step.status, 'succeeded', JSON.stringify(set.step.error));
     for (const machine of set.result.machines) {
@@ -124,12 +125,50 @@ describe('ipmi driver against simulated BMCs', () => {
     assert.match(step!.error!.message, /rb\.md:\d+: device: .*boot-device needs a device/);
   });
 
+  it('fails a machine whose power never comes on, once the wait times out', async () => {
+    const { step, result } = await runCell(site, 'action: power-on\nmachines: [dud]\nwait_timeout: 3s');
+    assert.equal(step.status, 'failed');
+    const dud = outcome(result, 'dud');
+    assert.equal(dud.error!.kind, 'timeout');
+    assert.match(dud.error!.message, /power is still off after 3 s/);
+    assert.ok(dud.commands >= 3, 'it polled the power status');
+    assert.ok(dud.duration_ms < 8000, `${dud.duration_ms} ms`);
+  });
+
+  it('classifies a cipher suite the BMC does not offer as unsupported', async () => {
+    const { result } = await runCell(site, 'action: power-status\nmachines: [node-0]\ncipher_suite: 17');
+    const node = outcome(result, 'node-0');
+    assert.equal(node.error!.kind, 'unsupported');
+    assert.match(node.error!.message, /invalid authentication algorithm/);
+  });
+
+  it('refuses machines given without their BMC details before contacting any BMC', async () => {
+    const sent = (await site.fleet.state('node-0')).chassis.length;
+    const run = await site.fx.create(
+      markdown([
+        'ipmi {name=c}',
+        'action: power-off\nmachines:\n  - name: node-0\n  - { name: loose, pm_addr: "not an address!", pm_user: admin }',
+      ]),
+    );
+    await site.fx.engine.execute(run.id, { all: true }, 'tester');
+    const [step] = await site.fx.store.listSteps(run.id);
+    assert.equal(step!.status, 'failed');
+    assert.equal(step!.error!.code, 'BAD_ARGUMENT');
+    assert.match(step!.error!.message, /machine node-0: pm_addr is missing/);
+    assert.match(
+      step!.error!.message,
+      /machine loose: pm_addr not an address! is not an address or host name/,
+    );
+    assert.match(step!.error!.message, /machine loose: pm_password is missing/);
+    assert.equal((await site.fleet.state('node-0')).chassis.length, sent, 'no BMC was contacted');
+  });
+
   it('plans the exact ipmitool commands in a dry run, the password masked and never with -P', async () => {
     const sent = (await site.fleet.state('node-1')).chassis.length;
     const run = await site.fx.create(
       markdown([
         'ipmi {name=c}',
-        'action: boot-device\ndevice: pxe\npersistent: true\nmachines: "{{ dc.machines }}"',
+        'action: boot-device\ndevice: pxe\npersistent: true\nmachines: "{{ dc.machines }}"\nlabels: [vm]',
       ]),
       'dry-run',
     );

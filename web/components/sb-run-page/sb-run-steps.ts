@@ -31,6 +31,49 @@ export class SbRunSteps extends LitElement {
         color: #5b6775;
         font-style: italic;
       }
+      .scroll {
+        container-type: inline-size;
+      }
+      /* Narrow: a card per step, each value under its label, so "Resume from here" stays in view instead of
+         in the tenth column of a table that scrolls sideways. */
+      @container (max-width: 560px) {
+        table.grid thead {
+          display: none;
+        }
+        table.grid,
+        table.grid tbody,
+        table.grid tr {
+          display: block;
+        }
+        table.grid tr {
+          border-bottom: 1px solid #d8dee6;
+          padding: 0.4rem 0;
+        }
+        table.grid td {
+          display: flex;
+          gap: 0.6rem;
+          align-items: baseline;
+          border: 0;
+          padding: 0.12rem 0;
+          min-width: 0;
+        }
+        table.grid td::before {
+          content: attr(data-label);
+          flex: 0 0 6.5rem;
+          color: #5b6775;
+          font-size: 0.88em;
+          font-weight: 400;
+        }
+        table.grid td.blank {
+          display: none;
+        }
+        td.result {
+          min-width: 0;
+        }
+        td.result sb-value-table {
+          min-width: 0;
+        }
+      }
     `,
   ];
 
@@ -71,27 +114,27 @@ export class SbRunSteps extends LitElement {
 
   #row(step: StepView) {
     const duration = durationBetween(step.started_at, step.finished_at, this.now);
+    const noResult = step.result === null || step.result === undefined;
+    const approved = step.approved_by || step.approval_note;
     return html`<tr data-testid="step-row" data-cell=${step.cell}>
-      <td>${step.seq}</td>
-      <td class="cell">${step.cell} <span class="muted">${step.driver}</span></td>
-      <td><sb-status-badge data-testid="step-status" .status=${step.status}></sb-status-badge></td>
-      <td>${step.attempt}</td>
-      <td>${formatDuration(duration)}</td>
-      <td class="result">
-        ${
-          step.result === null || step.result === undefined
-            ? html`<span class="muted">–</span>`
-            : html`<sb-value-table .value=${step.result}></sb-value-table>`
-        }
+      <td data-label="#">${step.seq}</td>
+      <td class="cell" data-label="Cell">${step.cell} <span class="muted">${step.driver}</span></td>
+      <td data-label="Status">
+        <sb-status-badge data-testid="step-status" .status=${step.status}></sb-status-badge>
       </td>
-      <td class="error">
+      <td data-label="Attempt">${step.attempt}</td>
+      <td data-label="Duration">${formatDuration(duration)}</td>
+      <td class="result ${noResult ? 'blank' : ''}" data-label="Result">
+        ${noResult ? html`<span class="muted">–</span>` : html`<sb-value-table .value=${step.result}></sb-value-table>`}
+      </td>
+      <td class="error ${step.error ? '' : 'blank'}" data-label="Error">
         ${step.error ? html`<span class="mono">${step.error.code}</span> ${step.error.message}` : nothing}
       </td>
-      <td>
+      <td class=${approved ? '' : 'blank'} data-label="Approved by">
         ${step.approved_by ?? nothing}
         ${step.approval_note ? html`<span class="note">“${step.approval_note}”</span>` : nothing}
       </td>
-      <td>
+      <td class=${step.reused_from ? '' : 'blank'} data-label="Reused from">
         ${
           step.reused_from
             ? html`<a href=${routeUrl({ page: 'run', id: step.reused_from, compare: undefined })}
@@ -100,7 +143,7 @@ export class SbRunSteps extends LitElement {
             : nothing
         }
       </td>
-      <td>
+      <td data-label="">
         <button
           data-testid="resume"
           data-cell=${step.cell}

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { StackbookError } from '../../server/stackbook-error.ts';
@@ -23,6 +23,26 @@ const BASH = ['bash', '--noprofile', '--norc', '-e', '-o', 'pipefail'];
 function scriptFiles(workdir: string, cellName: string) {
   const dir = path.join(workdir, '.stackbook');
   return { dir, script: path.join(dir, `${cellName}.sh`), outputs: path.join(dir, `${cellName}.outputs`) };
+}
+
+/**
+ * Writes a cell's script and its empty outputs file; the folder is made only when missing (the first cell of a
+ * run). Synchronous on purpose, like the outputs file's read and removal: small files cost microseconds this
+ * way, where the promise API takes several round trips through libuv's thread pool each (open, write,
+ * close), and the spawn that follows blocks the event loop far longer anyway.
+ */
+function writeScriptFiles(files: ReturnType<typeof scriptFiles>, script: string): void {
+  const write = () => {
+    writeFileSync(files.script, script, { mode: 0o600 });
+    writeFileSync(files.outputs, '', { mode: 0o600 });
+  };
+  try {
+    write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(files.dir, { recursive: true });
+    write();
+  }
 }
 
 /** Parses `key=value` lines a script wrote to $STACKBOOK_OUTPUT. */
@@ -61,9 +81,7 @@ export const shDriver: Driver<ShArgs, ShResult> = {
   },
   async run(input, ctx) {
     const files = scriptFiles(ctx.workdir, ctx.cellName);
-    await mkdir(files.dir, { recursive: true });
-    await writeFile(files.script, input.script, { mode: 0o600 });
-    await writeFile(files.outputs, '', { mode: 0o600 });
+    writeScriptFiles(files, input.script);
     const env: Record<string, string> = {
       STACKBOOK_RUN: ctx.runId,
       STACKBOOK_CELL: ctx.cellName,
@@ -80,11 +98,11 @@ export const shDriver: Driver<ShArgs, ShResult> = {
           details: { exitCode: outcome.exitCode, signal: outcome.signal },
         });
       }
-      return { exit_code: 0, ...parseOutputs(await readFile(files.outputs, 'utf8')) };
+      return { exit_code: 0, ...parseOutputs(readFileSync(files.outputs, 'utf8')) };
     } finally {
       // The file holds the values as the script wrote them, secrets included; the result, scrubbed by the
       // engine before it is stored, is the record. Nothing raw stays behind in the run's directory.
-      await rm(files.outputs, { force: true });
+      rmSync(files.outputs, { force: true });
     }
   },
 };

@@ -7,7 +7,7 @@ import { Scrubber } from '../../drivers/scrubber.ts';
 import type { LoadedDatacentre } from '../runbook/load-datacentre.ts';
 import { cellsOf, type CellBlock, type Runbook } from '../runbook/types.ts';
 import { StackbookError } from '../stackbook-error.ts';
-import type { EventRecord, RunMode, RunRecord, RunStatus, StepRecord } from '../store/records.ts';
+import type { EventRecord, RunMode, RunRecord, RunStatus, StepRecord, StepStatus } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { parseCellArgs, resolveCellArgs } from './cell-args.ts';
 import { LeaseTable, leaseConflict } from './lease-table.ts';
@@ -251,7 +251,7 @@ export class Engine {
       store.audit({ ts: startedAt, who: by, action: 'execute', run: runId, cell: null, detail: selection }),
       writer.append('status', null, JSON.stringify({ run: runId, status: 'running' })),
     ]);
-    return { run: running, steps, done: this.#finish(active, cells) };
+    return { run: running, steps, done: this.#finish(active, cells, latestSteps(steps)) };
   }
 
   /** Executes and waits: `start()` then its `done`. */
@@ -264,22 +264,24 @@ export class Engine {
     selection: Selection,
   ): Promise<{ active: Active; cells: CellBlock[]; steps: StepRecord[] }> {
     const { store } = this.deps;
-    const run = await this.getRun(runId);
+    // Independent reads go out together: each is a round trip to SQLite's thread, and they add up.
+    const [run, recorded, lastEvent] = await Promise.all([
+      this.getRun(runId),
+      store.listSteps(runId),
+      store.maxEventSeq(runId),
+    ]);
     const cells = selectCells(cellsOf(run.effective), selection);
-    const recorded = await store.listSteps(run.id);
+    // The secrets file is read and the working directory made while the needs are checked; both are awaited
+    // after them, so an unmet need is the first reason given.
+    const secrets = resolveRunSecrets(run.effective, snapshotOf(run), this.deps.env ?? process.env);
+    const workdir = mkdir(run.workdir, { recursive: true });
+    secrets.catch(() => undefined);
+    workdir.catch(() => undefined);
     const steps = latestSteps(recorded);
     refuseUnmetNeeds(cells, steps);
-    const datacentre = snapshotOf(run);
-    const secrets = await resolveRunSecrets(run.effective, datacentre, this.deps.env ?? process.env);
+    const [secretValues] = await Promise.all([secrets, workdir]);
     if (run.mode === 'live') await this.#refuseLeased(run, cells, steps);
-    await mkdir(run.workdir, { recursive: true });
-    const writer = new EventWriter(
-      store,
-      run.id,
-      await store.maxEventSeq(run.id),
-      this.#now,
-      this.deps.onEvents,
-    );
+    const writer = new EventWriter(store, run.id, lastEvent, this.#now, this.deps.onEvents);
     // Step numbers count on in memory: this execution is the only writer of the run's steps.
     let lastSeq = recorded.reduce((max, step) => Math.max(max, step.seq), 0);
     const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
@@ -287,8 +289,8 @@ export class Engine {
       run,
       store,
       writer,
-      scrubber: new Scrubber(secrets.values()),
-      secrets,
+      scrubber: new Scrubber(secretValues.values()),
+      secrets: secretValues,
       cancel: new AbortController(),
       leases: this.leases,
       now: this.#now,
@@ -328,22 +330,29 @@ export class Engine {
     }
   }
 
-  async #finish(active: Active, cells: CellBlock[]): Promise<RunRecord> {
+  /** Executes the cells, then records the outcome; `known` are the run's latest steps as `start()` read them. */
+  async #finish(
+    active: Active,
+    cells: CellBlock[],
+    known: ReadonlyMap<string, StepRecord>,
+  ): Promise<RunRecord> {
     const { store } = this.deps;
     const { run, writer } = active.execution;
-    let outcome: RunStatus | undefined;
+    let executed: { status: RunStatus; statuses: ReadonlyMap<string, StepStatus> } | undefined;
     try {
-      outcome = await this.#executeCells(active.execution, cells);
+      executed = await this.#executeCells(active.execution, cells, known);
     } finally {
-      const steps = latestSteps(await store.listSteps(run.id));
-      outcome ??= 'failed';
-      if (outcome === 'succeeded') {
+      let outcome = executed?.status ?? 'failed';
+      if (executed && outcome === 'succeeded') {
+        const statuses = executed.statuses;
         const open = cellsOf(run.effective).some(
           (cell) =>
             !cell.attrs.excludeFromRunAll &&
-            !['succeeded', 'skipped'].includes(steps.get(cell.name)?.status ?? ''),
+            !['succeeded', 'skipped'].includes(statuses.get(cell.name) ?? ''),
         );
-        if (open) outcome = 'pending';
+        // Cells that failed with continueOnError let the execution go on; the run has still failed.
+        if (cells.some((cell) => statuses.get(cell.name) === 'failed')) outcome = 'failed';
+        else if (open) outcome = 'pending';
       }
       const finished = ['pending', 'awaiting-approval'].includes(outcome) ? null : this.#now().toISOString();
       await writer.append('status', null, JSON.stringify({ run: run.id, status: outcome }));
@@ -354,11 +363,24 @@ export class Engine {
     return this.getRun(run.id);
   }
 
-  async #executeCells(execution: Execution, cells: CellBlock[]): Promise<RunStatus> {
+  /**
+   * Executes the cells in order; answers the status that stopped them, or `succeeded` when every one was
+   * tried (`#finish` then looks for failures let through by continueOnError), with each cell's latest step
+   * status: this execution is the only writer of the run's steps, so what it recorded is what the table holds.
+   */
+  async #executeCells(
+    execution: Execution,
+    cells: CellBlock[],
+    known: ReadonlyMap<string, StepRecord>,
+  ): Promise<{ status: RunStatus; statuses: ReadonlyMap<string, StepStatus> }> {
     const { store, run } = execution;
+    const statuses = new Map([...known].map(([name, step]) => [name, step.status]));
     let stopped: { status: RunStatus; reason: string } | undefined;
+    // The steps as start() read them serve the first cell; later cells read what the earlier ones recorded.
+    let current: ReadonlyMap<string, StepRecord> | undefined = known;
     for (const cell of cells) {
-      const steps = latestSteps(await store.listSteps(run.id));
+      const steps = current ?? latestSteps(await store.listSteps(run.id));
+      current = undefined;
       const unmet = cell.attrs.needs.filter((need) => steps.get(need)?.status !== 'succeeded');
       const reason =
         stopped?.reason ??
@@ -367,6 +389,7 @@ export class Engine {
           : undefined);
       if (reason) {
         await this.#recordSkipped(execution, cell, stopped ? reason : `not run: it ${reason}`);
+        statuses.set(cell.name, 'skipped');
         continue;
       }
       // A dry run's results are plans, not results: later cells see placeholders instead.
@@ -385,18 +408,18 @@ export class Engine {
       } catch (error) {
         if (error instanceof StackbookError && error.code === 'NEEDS_APPROVAL') {
           stopped = { status: 'awaiting-approval', reason: `not run: '${cell.name}' awaits approval` };
+          statuses.set(cell.name, 'awaiting-approval');
           break;
         }
         throw error;
       }
+      statuses.set(cell.name, status);
       if (status === 'cancelled') stopped = { status: 'cancelled', reason: 'not run: the run was cancelled' };
       else if (status === 'failed' && !cell.attrs.continueOnError) {
         stopped = { status: 'failed', reason: `not run: '${cell.name}' failed` };
       }
     }
-    if (stopped) return stopped.status;
-    const steps = latestSteps(await store.listSteps(run.id));
-    return cells.some((cell) => steps.get(cell.name)?.status === 'failed') ? 'failed' : 'succeeded';
+    return { status: stopped?.status ?? 'succeeded', statuses };
   }
 
   async #recordSkipped(execution: Execution, cell: CellBlock, reason: string): Promise<void> {

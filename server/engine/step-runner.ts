@@ -55,12 +55,24 @@ export async function runStep(
   execution.onCell(cell.name);
   const seq = execution.nextSeq();
   const stamp = () => execution.now().toISOString();
+  // Templates and arguments are resolved before the step row is written, so it is written with them at once;
+  // a failure is recorded on the step below.
+  let resolved: unknown = null;
+  let args: unknown;
+  let invalid: { error: unknown } | undefined;
+  try {
+    const values = resolveCellArgs(cell, driver, scope);
+    args = parseCellArgs(cell, driver, values);
+    resolved = values;
+  } catch (error) {
+    invalid = { error };
+  }
   await store.insertStep({
     run: run.id,
     seq,
     cell: cell.name,
     driver: driver.name,
-    args: null,
+    args: resolved,
     status: 'running',
     attempt: 0,
     startedAt: stamp(),
@@ -118,12 +130,9 @@ export async function runStep(
     requestApproval: (prompt) => execution.approve(seq, cell, prompt, 'manual'),
   };
 
-  let args: unknown;
   let leased = false;
   try {
-    const resolved = resolveCellArgs(cell, driver, scope);
-    args = parseCellArgs(cell, driver, resolved);
-    await store.updateStep(run.id, seq, { args: resolved });
+    if (invalid) throw invalid.error;
     if (run.mode === 'dry-run') {
       await driver.validate?.(args, ctx);
       const plan = driver.plan(args, ctx);
@@ -200,10 +209,14 @@ async function attempt({
             cell.attrs.timeoutMs,
           );
     setSignal(attemptController.signal);
-    await store.updateStep(run.id, seq, { attempt });
+    // The attempt is recorded while the driver starts, not before: nothing needs it first.
+    const counted = store.updateStep(run.id, seq, { attempt });
+    counted.catch(() => undefined);
     if (attempt > 1) await status('running', { attempt });
     try {
-      const output = driver.result.parse(await driver.run(args, ctx));
+      const value = await driver.run(args, ctx);
+      await counted;
+      const output = driver.result.parse(value);
       return await finish('succeeded', { result: output });
     } catch (error) {
       const reason = attemptController.signal.aborted ? attemptController.signal.reason : error;

@@ -28,7 +28,7 @@ export function registerListEvents(app: App): void {
     const { after, limit } = c.req.valid('query');
     await engine.getRun(id);
     const events = await store.listEvents(id, after, limit);
-    const cellOf = await new CellNames(store, id).load(events.map((event) => event.step));
+    const cellOf = await new CellNames(store, id).load(events);
     return c.json(
       events.map((event) => eventView(event, cellOf)),
       200,

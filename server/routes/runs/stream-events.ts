@@ -56,7 +56,7 @@ export function registerStreamEvents(app: App): void {
       const abort = new AbortController();
       stream.onAbort(() => abort.abort());
       const send = async (events: readonly EventRecord[]): Promise<boolean> => {
-        const cellOf = await names.load(events.map((event) => event.step));
+        const cellOf = await names.load(events);
         for (const event of events) {
           if (event.seq <= last) continue;
           await stream.writeSSE({

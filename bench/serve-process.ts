@@ -46,10 +46,29 @@ export async function startServeProcess(runbooks: Record<string, string>) {
   });
   return {
     url,
+    /** CPU time the server has used so far (user + system), in ms. */
+    async cpuMs(): Promise<number> {
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    },
     /** The server's peak resident memory so far (VmHWM), in bytes. */
     async peakRss(): Promise<number> {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    /** Every stored event of a run, read through the paged events endpoint. */
+    async events(run: unknown): Promise<{ seq: number; kind: string; data: string }[]> {
+      const all: { seq: number; kind: string; data: string }[] = [];
+      for (;;) {
+        const response = await fetch(
+          `${url}/api/runs/${run}/events?after=${all.at(-1)?.seq ?? 0}&limit=1000`,
+        );
+        const page = (await response.json()) as typeof all;
+        if (!page.length) return all;
+        all.push(...page);
+      }
     },
     async post(route: string, body: unknown = {}): Promise<Record<string, unknown>> {
       const response = await fetch(url + route, {
@@ -70,26 +89,30 @@ export async function startServeProcess(runbooks: Record<string, string>) {
 }
 
 /**
- * Reads a run's SSE stream from `after` until the event closing the stream; answers the last seq and how
- * many bytes of stdout arrived.
+ * Reads a run's SSE stream from `after` until the event closing the stream; answers the seq of every event
+ * received, the last one, and how many characters of stdout arrived.
  */
-export async function followStream(url: string, after: number): Promise<{ last: number; stdout: number }> {
+export async function followStream(
+  url: string,
+  after: number,
+): Promise<{ seqs: number[]; last: number; stdout: number }> {
   const response = await fetch(url, { headers: { 'Last-Event-ID': String(after) } });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let last = after;
   let stdout = 0;
+  const seqs: number[] = [];
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return { last, stdout };
+    if (done) return { seqs, last, stdout };
     buffer += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       const id = /^id: (\d+)$/m.exec(block);
-      if (id) last = Number(id[1]);
+      if (id) seqs.push((last = Number(id[1])));
       const data = /^data: (.*)$/m.exec(block)?.[1];
       if (data && block.includes('event: stdout'))
         stdout += (JSON.parse(data) as { data: string }).data.length;

@@ -17,11 +17,22 @@ async function watch(server: Awaited<ReturnType<typeof startServeProcess>>, view
   await server.post(`/api/runs/${run.id}/execute`);
   const results = await Promise.all(watching);
   const ms = performance.now() - started;
-  const expected = results[0]!.stdout;
-  if (results.some((result) => result.stdout !== expected || result.last !== results[0]!.last)) {
-    throw new Error('viewers saw different events');
-  }
-  return { ms, bytes: expected };
+  // Every viewer must have received exactly the stored events, in order, and all of the output.
+  const stored = await server.events(run.id);
+  const seqs = stored.map((event) => event.seq).join(',');
+  const stdout = stored.filter((e) => e.kind === 'stdout').reduce((sum, e) => sum + e.data.length, 0);
+  const lines = stored
+    .filter((e) => e.kind === 'stdout')
+    .reduce((sum, e) => sum + e.data.split('\n').length - 1, 0);
+  if (lines !== LINES) throw new Error(`the run stored ${lines} lines, not ${LINES}`);
+  results.forEach((result, viewer) => {
+    if (result.seqs.join(',') !== seqs || result.stdout !== stdout)
+      throw new Error(
+        `viewer ${viewer + 1} of ${viewers} received ${result.seqs.length} events (${result.stdout} characters of ` +
+          `stdout), the store holds ${stored.length} (${stdout})`,
+      );
+  });
+  return { ms, bytes: stdout, events: stored.length };
 }
 
 export async function sseFanout(): Promise<void> {
@@ -43,6 +54,7 @@ export async function sseFanout(): Promise<void> {
       `  stackbook  ${VIEWERS} viewers               ${many.ms.toFixed(0)} ms until the last has every event`,
     );
     console.log(`  ratio      ${(many.ms / one.ms).toFixed(2)}× the single viewer's time`);
+    console.log(`  checked    each viewer received all ${many.events} stored events, in order, once`);
     console.log(`  server     peak RSS ${mib(rssBefore)} before the ${VIEWERS} viewers, ${mib(peak)} after`);
   } finally {
     await server.stop();

@@ -25,6 +25,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** How much a live viewer may fall behind before it reads the store instead (defaults: 2000 events, 8 MiB). */
   streamQueue?: Partial<QueueLimits>;
+  /** How long a live stream may stay silent before it sends `event: ping` (default 15 s). */
+  streamPingMs?: number;
 }
 
 /** The app's services, reachable from every handler as `c.var.services`. */

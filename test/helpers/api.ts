@@ -12,6 +12,7 @@ export async function apiSandbox(
     token?: string;
     runbooks?: Record<string, string>;
     streamQueue?: Partial<QueueLimits>;
+    streamPingMs?: number;
     /** Serve the web notebook's pages from this folder. */
     webDir?: string;
   } = {},
@@ -27,6 +28,7 @@ export async function apiSandbox(
     env: {},
     token: options.token,
     streamQueue: options.streamQueue,
+    streamPingMs: options.streamPingMs,
     webDir: options.webDir,
   });
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -27,6 +27,11 @@ const route = apiRoute({
 
 /** How often a viewer of a run executing in another process (a CLI) looks at the store. */
 const POLL_MS = 250;
+/**
+ * After this long without an event the stream sends `event: ping` (`data: {}`, no id): proxies and browsers
+ * keep a quiet stream open, and a viewer that has gone is noticed when the write fails.
+ */
+const PING_MS = 15_000;
 const PAGE = 1000;
 
 /** Statuses after which a run takes no more work: its stream ends with one of them. */
@@ -55,6 +60,8 @@ export function registerStreamEvents(app: App): void {
       const names = new CellNames(services.store, run.id);
       const abort = new AbortController();
       stream.onAbort(() => abort.abort());
+      const pingMs = services.streamPingMs ?? PING_MS;
+      let written = performance.now();
       const send = async (events: readonly EventRecord[]): Promise<boolean> => {
         const cellOf = await names.load(events);
         for (const event of events) {
@@ -65,6 +72,7 @@ export function registerStreamEvents(app: App): void {
             data: JSON.stringify(eventView(event, cellOf)),
           });
           last = event.seq;
+          written = performance.now();
           if (closesStream(event)) return true;
         }
         return false;
@@ -76,7 +84,7 @@ export function registerStreamEvents(app: App): void {
           const idle = services.engine.isActive(run.id) ? undefined : await services.engine.getRun(run.id);
           if (await catchUp(services, run.id, () => last, send)) return;
           if (abort.signal.aborted) return;
-          let waitMs = 15_000;
+          let waitMs = pingMs;
           if (idle) {
             if (FINAL.has(idle.status)) {
               // Every stored event has been sent and none closed the stream (the viewer had it already).
@@ -89,14 +97,17 @@ export function registerStreamEvents(app: App): void {
               continue;
             }
             // Executing in another process (a CLI) shows only in the store; an idle run wakes on the hub.
-            waitMs = idle.owner ? POLL_MS : 1000;
+            waitMs = Math.min(pingMs, idle.owner ? POLL_MS : 1000);
           }
           const { events, overflowed } = await subscription.next(waitMs, abort.signal);
           // An overflowed queue, or one that does not start right after the last sent event, is replaced by
           // the store, which holds everything the hub ever published.
           if (overflowed || (events.length && events[0]!.seq > last + 1)) continue;
           if (await send(events)) return;
-          if (!events.length) await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
+          if (!events.length && performance.now() - written >= pingMs) {
+            written = performance.now();
+            await stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => abort.abort());
+          }
         }
       } finally {
         subscription.close();

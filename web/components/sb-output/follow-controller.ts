@@ -1,5 +1,8 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
+/** At most this many frames (about a second) of keeping to the end after an update. */
+const SETTLE_FRAMES = 60;
+
 /**
  * Keeps a scroller at its end while the user has not scrolled away from it, as a terminal does. Only a
  * scroll the user asked for (wheel, keys, a drag, a touch) stops following, not the virtualiser's own
@@ -22,12 +25,36 @@ export class FollowController implements ReactiveController {
 
   hostUpdated(): void {
     if (!this.following) return;
-    // The virtualiser sizes its content a frame after the rows change: keep to the end across it.
     this.#toEnd();
-    requestAnimationFrame(() => {
+    this.#settle();
+  }
+
+  /** Frames left to keep to the end while the virtualiser sizes its content; a loop runs while above 0. */
+  #frames = 0;
+
+  // The virtualiser sizes its content over several frames after the rows change (more for a long output:
+  // it measures rendered rows, then re-estimates the rest): keep to the end each frame until the end holds
+  // still, not for a fixed two frames — else a long recorded output opens at its top until something else
+  // updates the view, and the placeholders there are fetched for nothing.
+  #settle(): void {
+    const running = this.#frames > 0;
+    this.#frames = SETTLE_FRAMES;
+    if (running) return;
+    let height = -1;
+    const frame = () => {
+      const scroller = this.scroller();
+      if (!this.following || !scroller) return void (this.#frames = 0);
       this.#toEnd();
-      requestAnimationFrame(() => this.#toEnd());
-    });
+      const still = scroller.scrollHeight === height && this.#atEnd(scroller);
+      height = scroller.scrollHeight;
+      if (still || --this.#frames <= 0) return void (this.#frames = 0);
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  #atEnd(scroller: HTMLElement): boolean {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
   }
 
   /** Counts lines that arrived; they are unseen while not following. */
@@ -60,8 +87,7 @@ export class FollowController implements ReactiveController {
   readonly onScroll = (): void => {
     const scroller = this.scroller();
     if (!scroller) return;
-    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
-    if (atEnd && this.reachesEnd()) {
+    if (this.#atEnd(scroller) && this.reachesEnd()) {
       if (!this.following) this.resume();
     } else if (this.following && performance.now() - this.#intentAt < 1000) this.stop();
   };

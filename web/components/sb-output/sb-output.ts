@@ -137,6 +137,9 @@ export class SbOutput extends LitElement {
   }
 
   #fetchVisible(): void {
+    // While following, a view short of the end is on its way there (the virtualiser sizes a long output
+    // over a few frames): its placeholders would be fetched for nothing.
+    if (this.#follow.following && this._base + this.#visible.last < this._total - MARGIN) return;
     const first = this._base + this.#visible.first - MARGIN;
     const generation = this.#generation;
     for (const page of this.#window.missingPages(first, this._base + this.#visible.last + MARGIN)) {

@@ -67,8 +67,8 @@ async function throttle(
 }
 
 /**
- * Runs one ipmitool command against one BMC (Ironic's `_exec_ipmitool`): one command at a time per BMC with
- * a minimum interval, retries with backoff for busy or late answers up to `attempts`, and a failure
+ * Runs one ipmitool command against one BMC (Ironic's `_exec_ipmitool`): commands to one BMC spaced by
+ * at least a minimum interval, retries with backoff for busy or late answers up to `attempts`, a failure
  * classified from ipmitool's own message.
  */
 export async function runIpmitool(

@@ -114,7 +114,6 @@ describe('web notebook', () => {
     await status('two').getByText('succeeded').waitFor();
     assert.deepEqual(await rows('two'), ['two ran']);
     assert.equal(await status('one').innerText(), 'not run');
-    // The note of an approval is typed in the card: Shift+Enter there is the input's, not a run.
     await page.close();
   });
 
@@ -316,6 +315,27 @@ describe('web notebook', () => {
       await page.close();
       await proxy.close();
     }
+  });
+
+  it('a reload mid-run whose first lines request fails tries again; the output goes on, numbered right', async () => {
+    await open('drop');
+    await cell('slow').locator('[data-testid=run]').click();
+    const output = cell('slow').locator('sb-output');
+    await output.getByText('line 30', { exact: true }).waitFor();
+    let failed = 0;
+    await page.route(
+      (url) => url.pathname.endsWith('/cells/slow/lines') && !url.searchParams.has('from'),
+      (route) => (failed++ ? route.continue() : route.abort('internetdisconnected')),
+    );
+    await page.reload();
+    await output.getByText(/output unavailable: .*trying again…/).waitFor();
+    await status('slow').getByText('succeeded').waitFor({ timeout: 30_000 });
+    await output.locator('[data-testid=output-count]').getByText('200 lines').waitFor();
+    assert.ok(failed >= 2, `${failed} tail requests`);
+    const stored = await storedLines(sb.url, runOf(), 'slow');
+    assert.equal(stored.length, 200);
+    assert.deepEqual(await renderedLines(page, 'slow'), stored);
+    await page.close();
   });
 
   it('runs a cell again after the run finished and after a reload, showing the new output', async () => {

@@ -451,6 +451,33 @@ describe('web runs', () => {
     await page.close();
   });
 
+  it('fetches the lines of a page again once the network is back, without a scroll to ask for them', async () => {
+    const page = await newPage();
+    await page.goto(`${sb.url}/runbooks/big?dc=example&run=${bigRun}`);
+    const output = page.locator('sb-cell-card[data-cell=lines] sb-output');
+    await output.getByText('200000', { exact: true }).waitFor();
+    let down = true;
+    let refused = 0;
+    await page.route(
+      (url) => url.pathname.endsWith('/lines'),
+      (route) => (down ? (refused++, route.abort('internetdisconnected')) : route.continue()),
+    );
+    await output.locator('.lines').focus();
+    await page.keyboard.press('Home');
+    await output.locator('.row[data-n="1"]').waitFor();
+    await page.waitForTimeout(1500);
+    assert.ok(refused >= 1);
+    assert.equal(
+      await output.locator('.row[data-n="1"]').innerText(),
+      '…',
+      'a placeholder while the network is down',
+    );
+    down = false;
+    await output.locator('.row[data-n="1"]').getByText('1', { exact: true }).waitFor({ timeout: 5000 });
+    assert.equal(await output.locator('.row[data-n="2"]').innerText(), '2');
+    await page.close();
+  });
+
   it('scrolls through 200,000 lines with the keyboard and the wheel without a long frame, few rows in the DOM', async (t) => {
     const page = await newPage();
     await page.goto(`${sb.url}/runbooks/big?dc=example&run=${bigRun}`);

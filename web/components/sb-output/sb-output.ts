@@ -3,7 +3,7 @@ import type { VisibilityChangedEvent } from '@lit-labs/virtualizer/events.js';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import { call } from '../../api/api-client.ts';
+import { ApiError, call } from '../../api/api-client.ts';
 import type { EventView } from '../../api/api-types.ts';
 import { LineWindow, type LinesPage } from '../../lib/line-window.ts';
 import { FollowController } from './follow-controller.ts';
@@ -15,6 +15,11 @@ const PAGE = 500;
 const MAX_ROWS = 400_000;
 /** Rows fetched beyond the visible ones, so a slow scroll rarely shows placeholders. */
 const MARGIN = 100;
+/** How long after a failed fetch the view asks again. */
+const RETRY_MS = 1000;
+
+/** A dropped connection or a server error is worth another try; a 4xx answer would say the same again. */
+const retryable = (error: unknown) => !(error instanceof ApiError) || error.status >= 500;
 
 /**
  * One cell's output: a window over lines stored on the server, fetched a page at a time as the view scrolls,
@@ -43,6 +48,9 @@ export class SbOutput extends LitElement {
   #rows = rowNumbers(0, 0);
   #visible = { first: 0, last: 0 };
   #fetchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A load or page fetch that failed on the network, to be tried again. */
+  #loadRetry: ReturnType<typeof setTimeout> | undefined;
+  #pageRetry: ReturnType<typeof setTimeout> | undefined;
   readonly #follow = new FollowController(
     this,
     () => this.#scroller,
@@ -69,13 +77,24 @@ export class SbOutput extends LitElement {
     if ((changed.has('runId') || changed.has('cell')) && this.runId && this.cell) void this.#load();
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this._error && !this._loaded) this.#retryLoad();
+  }
+
   override disconnectedCallback(): void {
     clearTimeout(this.#fetchTimer);
+    clearTimeout(this.#loadRetry);
+    clearTimeout(this.#pageRetry);
+    [this.#loadRetry, this.#pageRetry] = [undefined, undefined];
     super.disconnectedCallback();
   }
 
   #forget(): void {
     this.#generation++;
+    clearTimeout(this.#loadRetry);
+    clearTimeout(this.#pageRetry);
+    [this.#loadRetry, this.#pageRetry] = [undefined, undefined];
     this.#window.reset();
     this.#fetching.clear();
     this.#queued = undefined;
@@ -97,10 +116,23 @@ export class SbOutput extends LitElement {
     } catch (error) {
       if (generation !== this.#generation) return;
       this._error = (error as Error).message;
+      if (retryable(error)) {
+        // Not loaded: live events are not counted against an empty window (their lines would be numbered
+        // from 0); the store keeps them for the next load's tail.
+        this.#queued = undefined;
+        this.#retryLoad();
+        this.#sync();
+        return;
+      }
     }
     this.#queued = undefined;
     this._loaded = true;
     this.#sync();
+  }
+
+  #retryLoad(): void {
+    clearTimeout(this.#loadRetry);
+    this.#loadRetry = setTimeout(() => void this.#load(), RETRY_MS);
   }
 
   #fetch(from: number | undefined): Promise<LinesPage> {
@@ -151,7 +183,14 @@ export class SbOutput extends LitElement {
           this.#window.fill(page, answer.lines);
           this.requestUpdate();
         })
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          // Rows left as placeholders would wait for the next scroll: ask again once the network is back.
+          if (generation === this.#generation && retryable(error))
+            this.#pageRetry ??= setTimeout(() => {
+              this.#pageRetry = undefined;
+              this.#fetchVisible();
+            }, RETRY_MS);
+        })
         .finally(() => generation === this.#generation && this.#fetching.delete(page));
     }
   }
@@ -205,7 +244,12 @@ export class SbOutput extends LitElement {
 
   override render() {
     if (!this._total) {
-      const text = this._error ? `output unavailable: ${this._error}` : this._loaded ? 'no output yet' : '';
+      const retrying = this.#loadRetry ? '; trying again…' : '';
+      const text = this._error
+        ? `output unavailable: ${this._error}${retrying}`
+        : this._loaded
+          ? 'no output yet'
+          : '';
       return html`<p class="empty" part="empty" data-testid="output-empty">${text}</p>`;
     }
     const { following, unseen: count } = this.#follow;

@@ -364,3 +364,45 @@ describe('web notebook', () => {
     await page.close();
   });
 });
+
+describe('web notebook across a server restart', () => {
+  let sb: Sandbox;
+  let browser: Browser;
+  before(async () => {
+    sb = await servedSandbox({ drop: RUNBOOKS.drop! });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await sb?.close();
+  });
+
+  it('reconnects to the restarted server and shows the run interrupted, with every line it recorded', async () => {
+    // The proxy keeps the page's address while the server comes back on another port.
+    const proxy = await tcpProxy(sb.url);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${proxy.url}/runbooks/drop?dc=example`);
+      const cell = page.locator('sb-cell-card[data-cell=slow]');
+      await cell.locator('[data-testid=run]').click();
+      await cell.locator('sb-output').getByText('line 30', { exact: true }).waitFor();
+      proxy.drop();
+      await sb.restart();
+      proxy.restore(sb.url);
+      await cell.locator('[data-testid=cell-status]').getByText('interrupted').waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid=run-status]').getByText('interrupted').waitFor();
+      const run = new URL(page.url()).searchParams.get('run')!;
+      const stored = await storedLines(sb.url, run, 'slow');
+      assert.ok(stored.length >= 30 && stored.length < 200, `${stored.length} lines recorded`);
+      assert.deepEqual(
+        stored.map((line) => line.text),
+        stored.map((_, i) => `line ${i + 1}`),
+      );
+      await cell.locator('[data-testid=output-count]').getByText(`${stored.length} lines`).waitFor();
+      assert.deepEqual(await renderedLines(page, 'slow'), stored);
+    } finally {
+      await page.close();
+      await proxy.close();
+    }
+  });
+});

@@ -10,6 +10,9 @@ packages=(
   procps iproute2         # ps / ss in tests and the lab
   ipmitool                # the ipmi driver speaks to BMCs through it
   openipmi                # ipmi_sim: the lab's simulated BMCs
+  dnsmasq-base            # the pxe driver's DHCP server (the binary only: no system service)
+  qemu-system-x86 ipxe-qemu   # the lab's machines: qemu VMs whose NIC ROM is iPXE
+  pxelinux syslinux-common    # pxelinux.0 and ldlinux.c32, the BIOS boot loader the pxe driver serves
 )
 # Extra Debian packages for this run (CI adds the browser its end-to-end tests drive).
 read -r -a extra <<< "${STACKBOOK_EXTRA_PACKAGES:-}"
@@ -19,6 +22,15 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  # Package scripts start services (dnsmasq's, if a package pulls it in); stackbook starts its own daemons by
+  # pid, so none may start during the install: a policy-rc.d that refuses all, removed afterwards.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    policy=set
+    trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   as_root apt-get update
   # A concurrent apt run holds the archive lock; the lock timeout does not cover it, so try again.
   for try in 1 2 3; do
@@ -26,6 +38,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$try" = 3 ] && exit 1
     sleep 10
   done
+  if [ -n "$policy" ]; then
+    as_root rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
 fi
 
 # Node.js is not installed from here: Debian 12's own nodejs package is 18, too old (README: "Node.js 20").

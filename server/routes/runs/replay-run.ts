@@ -32,10 +32,19 @@ export function registerReplayRun(app: App): void {
     const { engine, store } = c.var.services;
     const { id } = c.req.valid('param');
     const body = (c.req.header('content-length') === '0' ? undefined : c.req.valid('json')) ?? {};
-    const run = await engine.replay(id, { from: body.from, by: c.var.who });
-    if (body.start !== false) {
-      const { done } = await engine.start(run.id, body.from ? { from: body.from } : { all: true }, c.var.who);
-      done.catch((error: unknown) => console.error(`stackbook serve: run ${run.id}:`, error));
+    const start = body.start !== false;
+    // A replay that would be refused (unmet needs, a leased machine) is refused before it is recorded.
+    const run = await engine.replay(id, { from: body.from, by: c.var.who, check: start });
+    if (start) {
+      let started;
+      try {
+        started = await engine.start(run.id, body.from ? { from: body.from } : { all: true }, c.var.who);
+      } catch (error) {
+        // Refused after all (a machine leased since the check): nothing of it ran, so it is not left pending.
+        await engine.withdraw(run.id, c.var.who, (error as Error).message);
+        throw error;
+      }
+      started.done.catch((error: unknown) => console.error(`stackbook serve: run ${run.id}:`, error));
     }
     return c.json(runDetail(await engine.getRun(run.id), await store.listSteps(run.id)), 201);
   });

@@ -177,6 +177,17 @@ describe('runs API', () => {
     assert.equal((await sb.call('POST', `/api/runs/${id}/replay`, { from: 'nope' })).status, 404);
   });
 
+  it('refuses a resume whose needs the parent did not meet, recording no run', async () => {
+    const id = await create('chain');
+    await sb.call('POST', `/api/runs/${id}/cells/a/execute`);
+    await sb.settle(id);
+    const before = (await sb.store.listRuns({})).length;
+    const refused = await sb.call('POST', `/api/runs/${id}/replay`, { from: 'c' });
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.text, /needs 'b'/);
+    assert.equal((await sb.store.listRuns({})).length, before, 'no pending run is left behind');
+  });
+
   it('runs from a cell: that cell and the ones after it, honouring needs', async () => {
     const id = await create('chain');
     const output = async () =>

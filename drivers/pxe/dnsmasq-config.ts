@@ -32,7 +32,8 @@ export type DhcpMode =
 
 /**
  * What each kind of client loads first, as paths inside the boot (TFTP) root. A client matches one of them:
- * iPXE (option 175 or user class `iPXE`) when `ipxe` is set, otherwise by its architecture (option 93).
+ * iPXE (option 175 or user class `iPXE`) when `ipxe` is set, otherwise by its architecture (option 93). None
+ * at all makes a plain DHCP server (not allowed in proxy mode, whose only job they are).
  */
 export interface BootFiles {
   /** BIOS PXE ROMs (client-arch 0): `pxelinux.0`, or an iPXE loader such as `undionly.kpxe`. */
@@ -130,7 +131,8 @@ export function dnsmasqConfig(config: DnsmasqConfig): string {
   const files = Object.fromEntries(
     Object.entries(config.boot).map(([kind, file]) => [kind, file && assertBootPath(file, `boot.${kind}`)]),
   ) as BootFiles;
-  if (!Object.values(files).some(Boolean)) throw new PxeValueError('boot', 'name at least one boot file');
+  if (config.dhcp.kind === 'proxy' && !Object.values(files).some(Boolean))
+    throw new PxeValueError('boot', 'proxy-DHCP serves boot files only: name at least one');
 
   const lines = [
     '# Written by stackbook; regenerated on every start.',

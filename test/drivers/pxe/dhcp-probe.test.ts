@@ -64,6 +64,7 @@ describe('rogue-DHCP probe', () => {
     assert.match(rogueOffer.offeredIp, new RegExp(`^${network!.subnet.replaceAll('.', '\\.')}\\.2\\d\\d$`));
     assert.equal(rogueOffer.proxy, false);
     assert.match(byServer[network!.address]!.offeredIp, /\.1[0-4]\d$/);
+    assert.equal(byServer[network!.address]!.router, undefined, 'ours hands out no route through itself');
     assert.deepEqual(
       foreignOffers(result.offers, [network!.address]).map((offer) => offer.serverId),
       [network!.host(2)],

@@ -78,6 +78,9 @@ describe('dnsmasqConfig', () => {
     assert.ok(!text.includes('dhcp-ignore'));
     assert.ok(!text.includes('enable-tftp'));
     await dnsmasqAccepts(text);
+    const plain = dnsmasqConfig(config({ boot: {} }));
+    assert.ok(!plain.includes('dhcp-boot'), 'without boot files, a plain DHCP server');
+    await dnsmasqAccepts(plain);
   });
 
   it('gives static leases only to the hosts file and ignores unknown machines when asked', async () => {
@@ -194,7 +197,7 @@ describe('dnsmasqConfig', () => {
       ['logFile', { logFile: '/tmp/log\nconf-file=/tmp/evil' }],
       ['tftpRoot', { tftpRoot: 'relative/root' }],
       ['tftpRoot', { tftpRoot: '/srv/../etc' }],
-      ['boot', { boot: {} }],
+      ['boot', { boot: {}, dhcp: { kind: 'proxy', network: '10.20.0.0', netmask: '255.255.255.0' } }],
     ];
     for (const [field, extra] of attempts)
       assert.equal(

@@ -52,6 +52,8 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
   let root: string;
   let network: LabNetwork | undefined;
   let dnsmasq: Dnsmasq | undefined;
+  /** The network's own DHCP server, in the proxy-DHCP test. */
+  let site: Dnsmasq | undefined;
   let follower: LogFollower | undefined;
   let vms: QemuVm[] = [];
   let taps: { known: string; unknown: string };
@@ -78,6 +80,8 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     vms = [];
     await dnsmasq?.stop();
     dnsmasq = undefined;
+    await site?.stop();
+    site = undefined;
   }
 
   after(async () => {
@@ -120,11 +124,11 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
   }
 
   function report(t: TestContext, events: Seen[]): void {
-    const first = (match: (e: Seen) => boolean) => events.find(match)?.at;
-    const known = dhcpOf(events, KNOWN);
+    const first = (match: (e: Seen) => boolean) => events.find(match)?.at ?? '-';
+    const known = (e: Seen) => e.kind === 'dhcp' && e.mac === KNOWN;
     t.diagnostic(
-      `known machine, ms after qemu started: DHCPDISCOVER ${first((e) => known.includes(e as never) && (e as DhcpLogEvent).message === 'DHCPDISCOVER')}, ` +
-        `DHCPACK ${first((e) => known.includes(e as never) && (e as DhcpLogEvent).message === 'DHCPACK')}, ` +
+      `known machine, ms after qemu started: first DHCP message ${first(known)}, ` +
+        `DHCPACK ${first((e) => known(e) && e.kind === 'dhcp' && e.message === 'DHCPACK')}, ` +
         `first TFTP ${first((e) => e.kind === 'tftp')}, kernel sent ${first((e) => e.kind === 'tftp' && e.file === KERNEL)}`,
     );
   }
@@ -245,6 +249,66 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     assert.equal(await readFile(dnsmasq!.files.hosts, 'utf8'), '');
     await assert.rejects(readFile(path.join(root, ipxeScriptPath(KNOWN))), { code: 'ENOENT' });
     await assert.rejects(readFile(path.join(root, pxelinuxConfigPath(KNOWN))), { code: 'ENOENT' });
+    await stopAll();
+  });
+
+  it("proxy-DHCP: the network's own server gives the address, ours the boot file to known machines only", async (t) => {
+    const host = await network!.addPeer('site', { host: 2 });
+    site = await Dnsmasq.start({
+      dir: path.join(dir, 'site'),
+      namespace: host.namespace,
+      config: {
+        interface: 'eth0',
+        serverAddress: network!.host(2),
+        dhcp: {
+          kind: 'range',
+          start: network!.host(200),
+          end: network!.host(249),
+          netmask: network!.netmask,
+        },
+        noPing: true,
+        boot: {},
+      },
+    });
+    await writeMachineBootConfig(root, { name: 'node-1', mac: KNOWN, kernel: KERNEL, initrd: INITRD });
+    await serve('proxy', {
+      dhcp: { kind: 'proxy', network: network!.network, netmask: network!.netmask },
+      ignoreUnknown: true,
+      boot: { bios: 'pxelinux.0', ipxe: 'boot.ipxe' },
+    });
+    // Known by MAC alone: in proxy mode the address is not ours to give.
+    await dnsmasq!.setHosts([{ mac: KNOWN }]);
+
+    const { events, vm } = await bootBoth('proxy');
+    const addressOf = async (mac: string) => {
+      const events = (await site!.events()).map((e) => ({ ...e, at: 0 }));
+      return dhcpOf(events, mac).find((e) => e.message === 'DHCPACK')?.ip;
+    };
+    await until(
+      async () => sentTo(events, await addressOf(KNOWN)).includes(INITRD),
+      'the known machine has fetched its initrd',
+    );
+    await until(
+      async () => (await addressOf(UNKNOWN)) !== undefined,
+      "the unknown machine has the site's address",
+    );
+    await until(
+      () => dhcpOf(events, UNKNOWN).filter((e) => e.message === 'PXE').length >= 2,
+      'the unknown machine has asked us twice',
+    );
+    report(t, events);
+
+    const knownIp = await addressOf(KNOWN);
+    assert.match(knownIp ?? '', /\.2[0-4]\d$/, "the site's address");
+    assert.deepEqual(sentTo(events, knownIp), ['boot.ipxe', ipxeScriptPath(KNOWN), KERNEL, INITRD]);
+    const served = dhcpOf(events, KNOWN).find((e) => e.message === 'PXE' && e.bootFile === 'boot.ipxe');
+    assert.equal(served?.nextServer, network!.address);
+    assert.ok(
+      dhcpOf(events, UNKNOWN).every((e) => e.message === 'PXE' && e.detail === 'proxy-ignored'),
+      JSON.stringify(dhcpOf(events, UNKNOWN)),
+    );
+    assert.deepEqual(sentTo(events, await addressOf(UNKNOWN)), [], 'the unknown machine fetched nothing');
+    assert.match(await vm.known.console(), /stackbook: netbooting node-1/);
     await stopAll();
   });
 });

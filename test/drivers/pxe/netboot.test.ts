@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import {
   installPxelinux,
   ipxeScriptPath,
@@ -84,6 +84,8 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     site = undefined;
   }
 
+  // Each test's processes go after it, passed or failed, so the next starts on a quiet wire.
+  afterEach(stopAll);
   after(async () => {
     await stopAll();
     await network?.delete();
@@ -182,7 +184,6 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     );
     assert.ok(!events.some((e) => e.kind === 'tftp' && e.client !== knownIp), 'nobody else fetched anything');
     assert.match(await vm.known.console(), /PXELINUX/);
-    await stopAll();
   });
 
   it('iPXE: configure and release are reloads; the unknown MAC gets an address and the local-disk default', async (t) => {
@@ -249,7 +250,6 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     assert.equal(await readFile(dnsmasq!.files.hosts, 'utf8'), '');
     await assert.rejects(readFile(path.join(root, ipxeScriptPath(KNOWN))), { code: 'ENOENT' });
     await assert.rejects(readFile(path.join(root, pxelinuxConfigPath(KNOWN))), { code: 'ENOENT' });
-    await stopAll();
   });
 
   it("proxy-DHCP: the network's own server gives the address, ours the boot file to known machines only", async (t) => {
@@ -309,6 +309,5 @@ describe('netboot in a lab network (dnsmasq + qemu)', () => {
     );
     assert.deepEqual(sentTo(events, await addressOf(UNKNOWN)), [], 'the unknown machine fetched nothing');
     assert.match(await vm.known.console(), /stackbook: netbooting node-1/);
-    await stopAll();
   });
 });

@@ -42,6 +42,11 @@ export interface DriverContext {
   cellName: string;
   /** The run's working directory, shared by its cells. */
   workdir: string;
+  /**
+   * State of the datacentre that outlives runs, such as a PXE service's files and pids:
+   * `<data>/sites/<datacentre>`, made by the driver that needs it.
+   */
+  siteDir: string;
   /** The run's datacentre as recorded (secrets as `{ secret: NAME }` references), with its name. */
   datacentre: Datacentre;
   /** Aborted on cancel or timeout. */

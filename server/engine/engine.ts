@@ -287,6 +287,8 @@ export class Engine {
     const desk = new ApprovalDesk(this.#now, () => this.deps.onApprovalNeeded);
     const execution: Execution = {
       run,
+      // A profile's name is free text: one safe folder name, never a path.
+      siteDir: path.join(this.deps.dataDir, 'sites', run.datacentre.replace(/[^A-Za-z0-9_.-]|^\./g, '_')),
       store,
       writer,
       scrubber: new Scrubber(secretValues.values()),

@@ -14,6 +14,8 @@ import type { LeaseTable } from './lease-table.ts';
 /** What one execution of a run shares between its steps. */
 export interface Execution {
   run: RunRecord;
+  /** State of the run's datacentre that outlives runs: `<data>/sites/<datacentre>`. */
+  siteDir: string;
   store: Store;
   writer: EventWriter;
   scrubber: Scrubber;
@@ -106,6 +108,7 @@ export async function runStep(
     runId: run.id,
     cellName: cell.name,
     workdir: run.workdir,
+    siteDir: execution.siteDir,
     datacentre: { ...(run.datacentreSnapshot as Datacentre), name: run.datacentre },
     get signal() {
       return attemptSignal;

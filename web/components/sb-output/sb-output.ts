@@ -7,6 +7,7 @@ import { ApiError, call } from '../../api/api-client.ts';
 import type { EventView } from '../../api/api-types.ts';
 import { LineWindow, type LinesPage } from '../../lib/line-window.ts';
 import { FollowController } from './follow-controller.ts';
+import { OutputLayout } from './output-layout.ts';
 import { outputRow, rowNumbers } from './output-rows.ts';
 import { outputStyles } from './sb-output.styles.ts';
 
@@ -275,7 +276,12 @@ export class SbOutput extends LitElement {
         @touchstart=${this.#follow.onIntent}
         @visibilityChanged=${this.#onVisibility}
       >
-        ${virtualize({ items: this.#rows, renderItem: this.#row, scroller: true })}
+        ${virtualize({
+          items: this.#rows,
+          renderItem: this.#row,
+          scroller: true,
+          layout: { type: OutputLayout },
+        })}
       </div>
       ${
         following

@@ -542,15 +542,14 @@ describe('web runs', () => {
       `${frames.rows} rows in the DOM at most`;
     t.diagnostic(note);
     // Bounds generous enough for a loaded CI machine, far below a view that renders or walks every line
-    // (seconds for 200,000 rows): the frames keep coming, most at the display's rate.
+    // (seconds for 200,000 rows): the frames keep coming, most at the display's rate, and no more than one
+    // in twenty is long. The single worst frame is reported, not asserted: on a shared machine the system
+    // can hold the renderer back for seconds (4.7 s seen at a load of 14 on 2 CPUs), whatever the page does.
     assert.ok(sorted.length > 30, note);
     assert.ok(at(0.5) <= 50, `the median frame took over 50 ms: ${note}`);
-    assert.ok(at(1) < 500, `a frame took over 500 ms: ${note}`);
-    assert.ok(
-      frames.longTasks.every((duration) => duration < 500),
-      note,
-    );
-    assert.ok(frames.rows < 200, `the list is not virtualised: ${note}`);
+    assert.ok(at(0.95) <= 250, `one frame in twenty took over 250 ms: ${note}`);
+    // The view holds 20-odd visible rows; with the layout's margins about 60 are rendered.
+    assert.ok(frames.rows < 100, `the list is not virtualised to the view: ${note}`);
     // Where it stopped, the rows show their own lines (seq printed each line's number), none left as placeholders.
     await page.waitForFunction(
       () => {

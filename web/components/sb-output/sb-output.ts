@@ -16,6 +16,7 @@ const PAGE = 500;
 const MAX_ROWS = 400_000;
 /** Rows fetched beyond the visible ones, so a slow scroll rarely shows placeholders. */
 const MARGIN = 100;
+const LAYOUT = { type: OutputLayout };
 /** How long after a failed fetch the view asks again. */
 const RETRY_MS = 1000;
 
@@ -280,7 +281,7 @@ export class SbOutput extends LitElement {
           items: this.#rows,
           renderItem: this.#row,
           scroller: true,
-          layout: { type: OutputLayout },
+          layout: LAYOUT,
         })}
       </div>
       ${

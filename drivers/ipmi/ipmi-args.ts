@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../server/runbook/datacentre-schema.ts';
 import { durationSchema } from '../../server/runbook/duration.ts';
+import { machineTargets } from '../machine-targets.ts';
 
 export const IPMI_ACTIONS = [
   'power-status',
@@ -46,7 +47,7 @@ export const ipmiArgsSchema = z
   .strictObject({
     action: z.enum(IPMI_ACTIONS),
     /** The targets: machine records (`{{ dc.machines }}`) or machine names from the datacentre. */
-    machines: z.array(z.union([z.string().min(1), machineRecordSchema])).min(1, 'name at least one machine'),
+    machines: machineTargets(machineRecordSchema),
     /** Keeps only the machines that carry every one of these labels. */
     labels: z.array(z.string().min(1)).optional(),
     /** `boot-device`: where the machines boot next. */

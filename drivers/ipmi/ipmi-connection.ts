@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
-import type { Datacentre, IpmiSettings } from '../../server/runbook/datacentre-schema.ts';
-import { StackbookError } from '../../server/stackbook-error.ts';
-import type { IpmiArgs, MachineRecord } from './ipmi-args.ts';
+import type { IpmiSettings } from '../../server/runbook/datacentre-schema.ts';
+import type { MachineRecord } from './ipmi-args.ts';
 
 /** Everything needed to reach one BMC, parsed once (Ironic's `_parse_driver_info`). */
 export interface IpmiConnection {
@@ -56,48 +55,4 @@ export function parseConnection(
     passwordSecret: machine.pm_password!.secret,
     cipherSuite: machine.ipmi_cipher_suite ?? override ?? settings.cipher_suite,
   };
-}
-
-/**
- * The machines a cell targets: records as given, names looked up in the datacentre, then narrowed to those
- * carrying every label asked for. An unknown name is an error naming it.
- */
-export function resolveTargets(
-  args: Pick<IpmiArgs, 'machines' | 'labels'>,
-  datacentre: Datacentre,
-): MachineRecord[] {
-  const known = new Map(datacentre.machines.map((machine) => [machine.name, machine as MachineRecord]));
-  const unknown: string[] = [];
-  const records = args.machines.flatMap((entry) => {
-    if (typeof entry !== 'string') return [entry];
-    const found = known.get(entry);
-    if (!found) unknown.push(entry);
-    return found ? [found] : [];
-  });
-  if (unknown.length)
-    throw new StackbookError(
-      'BAD_ARGUMENT',
-      `no machine named ${unknown.join(', ')} in datacentre ${datacentre.name ?? ''}`.trimEnd(),
-      { details: { field: 'machines', unknown } },
-    );
-  const labels = args.labels ?? [];
-  const selected = records.filter((machine) => labels.every((label) => machine.labels?.includes(label)));
-  const seen = new Set<string>();
-  for (const machine of selected) {
-    if (seen.has(machine.name))
-      throw new StackbookError('BAD_ARGUMENT', `machine ${machine.name} is named twice`, {
-        details: { field: 'machines' },
-      });
-    seen.add(machine.name);
-  }
-  return selected;
-}
-
-/** The names a cell's arguments can be seen to target without the datacentre: for leases. */
-export function targetNames(args: Pick<IpmiArgs, 'machines' | 'labels'>): string[] {
-  const labels = args.labels ?? [];
-  return args.machines.flatMap((entry) => {
-    if (typeof entry === 'string') return [entry];
-    return labels.every((label) => entry.labels?.includes(label)) ? [entry.name] : [];
-  });
 }

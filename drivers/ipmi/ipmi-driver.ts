@@ -2,6 +2,7 @@ import { IPMI_DEFAULTS } from '../../server/runbook/datacentre-schema.ts';
 import { StackbookError } from '../../server/stackbook-error.ts';
 import { fanOut } from '../fan-out.ts';
 import { findProgram } from '../find-program.ts';
+import { resolveTargets, targetNames } from '../machine-targets.ts';
 import type { Driver, DriverContext, MachineProgress, PlannedAction } from '../types.ts';
 import { actionCommand, performAction } from './ipmi-actions.ts';
 import {
@@ -11,13 +12,7 @@ import {
   type IpmiResult,
   type MachineOutcome,
 } from './ipmi-args.ts';
-import {
-  parseConnection,
-  resolveTargets,
-  targetNames,
-  type IpmiConnection,
-  type IpmiPolicy,
-} from './ipmi-connection.ts';
+import { parseConnection, type IpmiConnection, type IpmiPolicy } from './ipmi-connection.ts';
 import { IpmiFailure } from './ipmi-failure.ts';
 import { describeCommand, IPMITOOL, ipmitoolArgs } from './ipmitool.ts';
 
@@ -36,11 +31,7 @@ function policyOf(args: IpmiArgs, ctx: DriverContext): IpmiPolicy {
 
 /** Every target's connection; the problems of all machines at once, each naming the machine and field. */
 function connectionsOf(args: IpmiArgs, ctx: DriverContext, policy: IpmiPolicy): IpmiConnection[] {
-  const targets = resolveTargets(args, ctx.datacentre);
-  if (!targets.length)
-    throw new StackbookError('BAD_ARGUMENT', `no machine carries the labels ${args.labels?.join(', ')}`, {
-      details: { field: 'labels' },
-    });
+  const targets = resolveTargets(args.machines, args.labels, ctx.datacentre);
   const parsed = targets.map((machine) => parseConnection(machine, policy, args.cipher_suite));
   const problems = parsed.flatMap((entry) => (Array.isArray(entry) ? entry : []));
   if (problems.length)
@@ -76,7 +67,7 @@ export const ipmiDriver: Driver<IpmiArgs, IpmiResult> = {
   body: 'yaml',
   args: ipmiArgsSchema,
   result: ipmiResultSchema,
-  leases: (args) => targetNames(args).map((name) => `machine:${name}`),
+  leases: (args) => targetNames(args.machines, args.labels).map((name) => `machine:${name}`),
 
   async validate(args, ctx) {
     const connections = connectionsOf(args, ctx, policyOf(args, ctx));

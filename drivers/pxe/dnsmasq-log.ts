@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { followLines } from '../follow-lines.ts';
 
 export const DHCP_MESSAGES = [
   'DHCPDISCOVER',
@@ -205,42 +205,22 @@ export function followDnsmasqLog(
   options: { fromOffset?: number; tftpRoot?: string; intervalMs?: number; quietMs?: number } = {},
 ): LogFollower {
   const parser = new DnsmasqLogParser(options);
-  let offset = options.fromOffset ?? 0;
-  let partial = '';
   let lastLine = Date.now();
-  let stopped = false;
-  const poll = async () => {
-    const handle = await open(file, 'r').catch(() => undefined);
-    if (handle) {
-      try {
-        const { size } = await handle.stat();
-        if (size < offset) offset = 0;
-        if (size > offset) {
-          const buffer = Buffer.alloc(size - offset);
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-          offset += bytesRead;
-          const lines = (partial + buffer.subarray(0, bytesRead).toString('utf8')).split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) parser.push(line).forEach(onEvent);
-          lastLine = Date.now();
-        }
-      } finally {
-        await handle.close();
-      }
-    }
-    if (Date.now() - lastLine >= (options.quietMs ?? 200)) parser.flush().forEach(onEvent);
-  };
-  let running = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(poll).catch(() => undefined);
-  }, options.intervalMs ?? 100);
+  const follower = followLines(
+    file,
+    (line) => {
+      lastLine = Date.now();
+      parser.push(line).forEach(onEvent);
+    },
+    {
+      ...options,
+      // An event spread over several lines is complete once the log has been quiet for a moment.
+      onIdle: () => Date.now() - lastLine >= (options.quietMs ?? 200) && parser.flush().forEach(onEvent),
+    },
+  );
   return {
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await running;
-      await poll().catch(() => undefined);
+      await follower.stop();
       parser.flush().forEach(onEvent);
     },
   };

@@ -4,6 +4,7 @@ import { ipmiFanout } from './ipmi-fanout.ts';
 import { outputPaint } from './output-paint.ts';
 import { outputThroughput } from './output-throughput.ts';
 import { sseFanout } from './sse-fanout.ts';
+import { tftpThroughput } from './tftp-throughput.ts';
 
 // Issue 2: the issue's figure is 2,000,000 lines; memory is compared with runs 10× smaller and 4× larger.
 await outputThroughput(Number(process.env.BENCH_LINES ?? 2_000_000));
@@ -14,3 +15,5 @@ await sseFanout();
 await outputPaint();
 // Issue 5: the ipmi driver's fan-out across simulated BMCs.
 await ipmiFanout();
+// Issue 6: stackbook's TFTP server against tftpd-hpa and dnsmasq.
+await tftpThroughput();

@@ -13,6 +13,8 @@ packages=(
   dnsmasq-base            # the pxe driver's DHCP server (the binary only: no system service)
   qemu-system-x86 ipxe-qemu   # the lab's machines: qemu VMs whose NIC ROM is iPXE
   pxelinux syslinux-common    # pxelinux.0 and ldlinux.c32, the BIOS boot loader the pxe driver serves
+  curl tftp-hpa               # TFTP clients the TFTP server's tests fetch with
+  tftpd-hpa                   # in.tftpd: the TFTP benchmark's reference (its service is never started)
 )
 # Extra Debian packages for this run (CI adds the browser its end-to-end tests drive).
 read -r -a extra <<< "${STACKBOOK_EXTRA_PACKAGES:-}"

@@ -8,6 +8,7 @@ import { runCommand, RUN_USAGE } from './commands/run-command.ts';
 import { runsCommand, RUNS_USAGE } from './commands/runs-command.ts';
 import { serveCommand, SERVE_USAGE } from './commands/serve-command.ts';
 import { showCommand, SHOW_USAGE } from './commands/show-command.ts';
+import { tftpServeCommand, TFTP_SERVE_USAGE } from './commands/tftp-serve-command.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   export: exportCommand,
   'import-nodes': importNodesCommand,
   lab: labCommand,
+  'tftp-serve': tftpServeCommand,
 };
 
 const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare metal
@@ -30,6 +32,7 @@ const USAGE = `stackbook — notebook runbooks for bringing up OpenStack on bare
   ${EXPORT_USAGE}
   ${IMPORT_NODES_USAGE}
   ${LAB_USAGE}
+  ${TFTP_SERVE_USAGE}
 
 Every command takes --data DIR (default ./data, or STACKBOOK_DATA), --runbooks DIR (default ./runbooks),
 --datacentres DIR (default ./datacentres) and --json where it prints records.

@@ -132,6 +132,28 @@ describe('datacentreSchema', () => {
     ]);
   });
 
+  test('reads the ipmi section: defaults, durations, bounds', () => {
+    assert.deepEqual(datacentreSchema.parse({ ipmi: {} }).ipmi, {
+      cipher_suite: 3,
+      concurrency: 16,
+      min_interval: 100,
+      attempts: 3,
+      timeout: 1,
+      retransmits: 1,
+    });
+    const ipmi = datacentreSchema.parse({
+      ipmi: { min_interval: '1s', concurrency: '4', cipher_suite: 17 },
+    }).ipmi!;
+    assert.deepEqual([ipmi.min_interval, ipmi.concurrency, ipmi.cipher_suite], [1000, 4, 17]);
+    assert.equal(datacentreSchema.parse({ ipmi: { min_interval: '0ms' } }).ipmi!.min_interval, 0);
+    assert.equal(datacentreSchema.parse({ ipmi: { min_interval: 0.25 } }).ipmi!.min_interval, 250);
+    assert.deepEqual(problems({ ipmi: { concurrency: 0, min_interval: 'soon', retries: 2 } }), [
+      'ipmi.concurrency: expected an integer 1–256',
+      'ipmi.min_interval: expected a duration like 500ms, 30s, 5m or a number of seconds',
+      'ipmi: Unrecognized key: "retries"',
+    ]);
+  });
+
   test('has a JSON Schema of the written form for the editor', () => {
     const schema = datacentreJsonSchema() as {
       properties: Record<string, { items?: { required?: string[] } }>;
@@ -139,6 +161,7 @@ describe('datacentreSchema', () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), [
       'description',
       'images',
+      'ipmi',
       'machines',
       'name',
       'network',

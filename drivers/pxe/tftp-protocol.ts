@@ -2,7 +2,7 @@
  * TFTP packets (RFC 1350, options RFC 2347/2348/2349/7440). The one place stackbook uses the npm `tftp`
  * package: its request parser (file name normalisation, mode check, validation of blksize, tsize,
  * windowsize and rollover) and its OACK and ERROR serialisers. Its server, sockets and data path are not used
- * (decisions.md 22). What the package lacks is added here, around it: option names compared without case
+ * (decisions.md 29). What the package lacks is added here, around it: option names compared without case
  * (RFC 2347), the `timeout` option (which the package drops), the transfer mode (which it checks but does not
  * return), and its thrown plain objects turned into a typed refusal.
  */

@@ -1,6 +1,6 @@
 /**
  * The data path of one read transfer: stackbook's own, in place of the npm `tftp` package's streams
- * (decisions.md 22). One UDP socket per transfer, bound to the server's address and connected to the
+ * (decisions.md 29). One UDP socket per transfer, bound to the server's address and connected to the
  * client; the file read ahead in large chunks; each window's packets built once in a ring of buffers that
  * retransmissions reuse; RFC 1350 lock-step, RFC 7440 windows, block numbers rolling over past 65535.
  */

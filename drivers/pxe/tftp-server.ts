@@ -58,6 +58,8 @@ export interface TftpServerOptions {
   timeoutMs?: number;
   /** Retransmissions of one window before a transfer is given up. */
   retries?: number;
+  /** Transfers under way at once; a request beyond is refused (a flood cannot exhaust descriptors). */
+  maxTransfers?: number;
 }
 
 const DEFAULTS = {
@@ -66,6 +68,7 @@ const DEFAULTS = {
   maxWindowsize: 64,
   timeoutMs: 1000,
   retries: 5,
+  maxTransfers: 1024,
 };
 
 function formatClient(address: string, port: number): string {
@@ -75,7 +78,7 @@ function formatClient(address: string, port: number): string {
 /**
  * stackbook's TFTP server (RFC 1350, with the blksize, tsize, timeout and windowsize options of RFC
  * 2347/2348/2349/7440): read-only, confined to one directory, bound to one address. Requests are parsed by
- * the npm `tftp` package; the data path is stackbook's own (`tftp-sender.ts`, decisions.md 22). Every
+ * the npm `tftp` package; the data path is stackbook's own (`tftp-sender.ts`, decisions.md 29). Every
  * transfer and every refusal is reported through `onTransfer`; no request, however malformed, stops it.
  */
 export class TftpServer {
@@ -101,6 +104,7 @@ export class TftpServer {
       maxWindowsize: options.maxWindowsize ?? DEFAULTS.maxWindowsize,
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       retries: options.retries ?? DEFAULTS.retries,
+      maxTransfers: options.maxTransfers ?? DEFAULTS.maxTransfers,
     };
     socket.on('message', this.onRequest);
   }
@@ -167,6 +171,10 @@ export class TftpServer {
     }
     // A client repeating its request before our first answer arrived is already being served.
     if (this.running.has(client)) return;
+    if (this.running.size >= this.limits.maxTransfers) {
+      const busy = new TftpRefusal('error', TftpErrorCode.UNDEFINED, 'Server busy', request.requested);
+      return this.refuse(rinfo, client, started, busy);
+    }
     this.running.set(client, undefined);
     const done = this.serve(request, rinfo, client, started).finally(() => {
       this.running.delete(client);
@@ -176,7 +184,8 @@ export class TftpServer {
   };
 
   private refuse(rinfo: dgram.RemoteInfo, client: string, started: number, refusal: TftpRefusal): void {
-    this.socket.send(errorPacketOf(refusal.tftpCode, refusal.message), rinfo.port, rinfo.address);
+    if (!this.closing)
+      this.socket.send(errorPacketOf(refusal.tftpCode, refusal.message), rinfo.port, rinfo.address);
     this.report({
       client,
       file: refusal.file,
@@ -199,7 +208,6 @@ export class TftpServer {
     try {
       file = await openInRoot(this.realRoot, request);
     } catch (error) {
-      if (this.closing) return;
       const refusal =
         error instanceof TftpRefusal
           ? error
@@ -235,7 +243,7 @@ export class TftpServer {
 
   /**
    * The options granted (RFC 2347: only those asked for and understood are acknowledged). blksize is
-   * capped; windowsize is cut so a window never holds more than `windowBytes` (decisions.md 22).
+   * capped; windowsize is cut so a window never holds more than `windowBytes` (decisions.md 29).
    */
   private negotiate(request: ReadRequest, file: ServedFile, rinfo: dgram.RemoteInfo): TransferJob {
     const granted: Record<string, number> = {};

@@ -9,7 +9,7 @@ interface PoolWorker {
 
 /**
  * Worker threads that run transfers, so one server sends on every core as tftpd-hpa's forked processes do
- * (decisions.md 22). A transfer goes to the thread with the fewest under way. Workers load their TypeScript
+ * (decisions.md 29). A transfer goes to the thread with the fewest under way. Workers load their TypeScript
  * through tsx themselves: hooks registered in this thread do not reach new threads on Node 20.
  */
 export class TransferPool {

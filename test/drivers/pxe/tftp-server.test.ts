@@ -207,9 +207,6 @@ describe('TftpServer', () => {
     // A symlink that stays inside the root is followed.
     const inside = await rawGet(server.port, 'link-in');
     assert.deepEqual(inside.data, site.files['small.txt']);
-    // An empty file is one empty block.
-    const empty = await rawGet(server.port, 'empty.bin', { tsize: 0 });
-    assert.deepEqual([empty.oack?.tsize, empty.data.length, empty.packets], ['0', 0, 1]);
     // A directory is not a file.
     assert.equal((await rawGet(server.port, 'pxelinux.cfg')).error?.code, 2);
     await stillServes();
@@ -302,6 +299,9 @@ describe('TftpServer', () => {
     const big = await rawGet(server.port, 'medium.bin', { blksize: 65464 });
     assert.equal(big.oack?.blksize, '65464');
     assert.equal(sha256(big.data), sha256(site.files['medium.bin']!));
+    // An empty file (curl refuses its `tsize 0`) is one empty block.
+    const empty = await rawGet(server.port, 'empty.bin', { tsize: 0 });
+    assert.deepEqual([empty.oack?.tsize, empty.data.length, empty.packets], ['0', 0, 1]);
     const unknown = await rawGet(server.port, 'small.txt', { 'x-vendor': 'abc' });
     assert.equal(unknown.oack, undefined, 'only unknown options: data starts at once');
     assert.deepEqual(unknown.data, site.files['small.txt']);
@@ -430,6 +430,55 @@ describe('TftpServer without worker threads', () => {
         ],
       );
     } finally {
+      await server.close();
+      await rm(site.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves over IPv6', async () => {
+    const site = await makeSite();
+    const events: TftpTransfer[] = [];
+    const server = await TftpServer.start({
+      root: site.root,
+      address: '::1',
+      port: 0,
+      onTransfer: (transfer) => events.push(transfer),
+    });
+    try {
+      const out = path.join(site.dir, 'v6');
+      const fetched = await curl([
+        '--tftp-blksize',
+        '1468',
+        '-o',
+        out,
+        `tftp://[::1]:${server.port}/medium.bin`,
+      ]);
+      assert.equal(fetched.exitCode, 0, fetched.stderr);
+      assert.equal(sha256(await readFile(out)), sha256(site.files['medium.bin']!));
+      const sent = await eventually(() => events.find((e) => e.outcome === 'sent'));
+      assert.match(sent.client, /^\[::1\]:\d+$/);
+    } finally {
+      await server.close();
+      await rm(site.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a request beyond maxTransfers while the others are under way', async () => {
+    const site = await makeSite();
+    const server = await TftpServer.start({
+      root: site.root,
+      address: '127.0.0.1',
+      port: 0,
+      maxTransfers: 1,
+    });
+    const first = await rawSocket();
+    try {
+      await first.send(requestPacket(1, 'medium.bin'), server.port);
+      assert.equal((await first.next())?.packet.readUInt16BE(0), 3);
+      const second = await rawGet(server.port, 'small.txt');
+      assert.deepEqual(second.error, { code: 0, message: 'Server busy' });
+    } finally {
+      await first.close();
       await server.close();
       await rm(site.dir, { recursive: true, force: true });
     }

@@ -7,7 +7,8 @@
  * that the view holds a window of lines, not all of them: 20,000 and 200,000 lines must cost the same.
  * The run page (`/runs/<id>`) is timed too, until its playback is ready.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../lab/chromium.ts';
 import { startServeProcess } from './serve-process.ts';
 
 const SIZES = { one: 1, mid: 20_000, big: 200_000 } as const;
@@ -144,18 +145,7 @@ export async function outputPaint(): Promise<void> {
   try {
     const runs = {} as Record<Size, string>;
     for (const size of Object.keys(SIZES) as Size[]) runs[size] = await record(server, `paint-${size}`);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const open = (size: Size) => measure(browser!, server.url, runs[size], `paint-${size}`, SIZES[size]);
     await open('one'); // warm-up: Chromium's code caches, the server's first reads
     const figures: Record<Size, Figures[]> = { one: [], mid: [], big: [] };

@@ -8,7 +8,8 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { exec } from '../drivers/exec.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -71,19 +72,7 @@ async function main(): Promise<void> {
       });
       server!.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
     });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     const shot = async (page: Page, name: string) => {
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(OUT, `${name}.png`) });

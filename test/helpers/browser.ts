@@ -1,22 +1,9 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../lab/chromium.ts';
 import { cliSandbox, startServe } from './cli.ts';
 
 /** Debian's Chromium, headless, with nothing that reaches the network by itself. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export const launchBrowser = launchChromium;
 
 /** A sandbox served by a real `stackbook serve --port 0` process (the web bundle must be built). */
 export async function servedSandbox(runbooks: Record<string, string> = {}) {

@@ -378,6 +378,11 @@ export const pxeDriver: Driver<PxeArgs, PxeResult> = {
             'stdout',
             `${offer.serverId ?? offer.sourceIp}${offer.sourceMac ? ` (${offer.sourceMac})` : ''} offers ${offer.offeredIp}${offer.proxy ? ' (proxy)' : ''}${foreign.includes(offer) ? ' — NOT OURS' : ''}\n`,
           );
+        if (!probe.offers.length)
+          await ctx.log(
+            'stdout',
+            `no DHCP server answered a stranger's DHCPDISCOVER on ${place.interface} within ${((args.timeout ?? 6000) / 1000).toFixed(0)} s: no rogue server${service ? ' (ours answers only the machines it knows)' : ''}\n`,
+          );
         const result = { action: 'probe-dhcp', offers: probe.offers, foreign: foreign.length };
         if (foreign.length)
           throw new StackbookError(

@@ -84,6 +84,15 @@ export class LabNetwork {
     return network;
   }
 
+  /**
+   * A lab network made earlier, maybe by another process, known by its namespace and subnet (to add to it or
+   * delete it). Nothing is checked or created here.
+   */
+  static attach(namespace: string, subnet: string): LabNetwork {
+    if (!SUBNET.test(subnet)) throw new Error(`not a 10.X.Y subnet: ${subnet}`);
+    return new LabNetwork(assertNamespace(namespace), subnet, undefined);
+  }
+
   /** A persistent tap device on the bridge, for a VM (qemu opens it by name inside the namespace). */
   async addTap(name = `tap${this.taps.length}`): Promise<string> {
     assertInterfaceName(name, 'tap');

@@ -59,6 +59,18 @@ export function vmCommand(options: VmOptions): [string, string[]] {
   return inNamespace(options.namespace, options.program ?? 'qemu-system-x86_64', args);
 }
 
+/**
+ * Makes a VM's folder ready for `vmCommand`'s command line (the firmware's serial-console file), without a
+ * console log from an earlier boot. For a VM started later by someone else, e.g. a simulated BMC.
+ */
+export async function prepareVmFolder(folder: string): Promise<string> {
+  const dir = path.resolve(folder);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'sercon'), Buffer.from([0xf8, 0x03]));
+  await rm(path.join(dir, 'console.log'), { force: true });
+  return dir;
+}
+
 /** Whether process `pid` has a tun descriptor attached to `tap` (the kernel names it in the fd's fdinfo). */
 async function holdsTap(pid: number, tap: string): Promise<boolean> {
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
@@ -83,10 +95,7 @@ export class QemuVm {
 
   /** Starts qemu and answers once it has attached to its tap, or fails with qemu's words. */
   static async start(options: VmOptions): Promise<QemuVm> {
-    const dir = path.resolve(options.dir);
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'sercon'), Buffer.from([0xf8, 0x03]));
-    await rm(path.join(dir, 'console.log'), { force: true });
+    const dir = await prepareVmFolder(options.dir);
     const [file, args] = vmCommand({ ...options, dir });
     const log = path.join(dir, 'qemu.log');
     const pid = await startDaemon(file, args, { logFile: log, cwd: dir });

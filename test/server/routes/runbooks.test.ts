@@ -123,7 +123,7 @@ describe('runbook routes', () => {
     const list = body as { id: string; title: string; cells: number; file: string; error?: string }[];
     assert.deepEqual(
       list.map((entry) => entry.id),
-      ['broken', 'netboot-machines', 'prose-html', 'seed-preflight'],
+      ['broken', 'netboot-machines', 'prose-html', 'pxe-netboot', 'seed-preflight'],
     );
     const seed = list.find((entry) => entry.id === 'seed-preflight')!;
     assert.equal(seed.title, 'Seed host preflight');

@@ -88,4 +88,37 @@ describe('exec', () => {
     assert.equal(result.exitCode, 0);
     assert.equal(received, 200000 * 5);
   });
+  it('a program that cannot start ends without an exit code; one that leaves its input unread is no error', async () => {
+    const missing = await exec('stackbook-no-such-program', ['x'], { capture: 100 });
+    assert.equal(missing.exitCode, undefined);
+    assert.equal(missing.signal, undefined);
+    const badDir = await exec('true', [], { cwd: '/nonexistent/stackbook' });
+    assert.equal(badDir.exitCode, undefined);
+    // 4 MiB of input to a program that exits at once: the pipe closes under the write.
+    const unread = await exec('true', [], { input: 'x'.repeat(4 * 1024 * 1024) });
+    assert.equal(unread.exitCode, 0);
+    const read = await exec('bash', ['-c', 'read line; echo "got $line"'], {
+      input: 'hello\n',
+      capture: 100,
+    });
+    assert.equal(read.stdout, 'got hello\n');
+  });
+
+  it('runs the program in its own process group, with the environment added and the marker set', async () => {
+    let spawned = 0;
+    const result = await exec(
+      'bash',
+      ['-c', 'echo "$$ $(ps -o pgid= $$) $EXTRA $STACKBOOK_STEP ${HOME:+home}"'],
+      {
+        env: { EXTRA: 'added' },
+        marker: 'run/7',
+        capture: 1000,
+        onSpawn: (pid) => (spawned = pid),
+      },
+    );
+    const [pid, pgid, ...rest] = result.stdout.trim().split(/\s+/);
+    assert.equal(Number(pid), spawned);
+    assert.equal(Number(pgid), spawned, 'the process leads its own group');
+    assert.deepEqual(rest, ['added', 'run/7', 'home'], 'the inherited environment stays');
+  });
 });

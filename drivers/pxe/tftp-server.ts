@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { realpath } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import { FileCache } from './tftp-file-cache.ts';
 import { closeServed, openInRoot, type ServedFile } from './tftp-files.ts';
 import {
   errorPacketOf,
@@ -60,6 +61,11 @@ export interface TftpServerOptions {
   retries?: number;
   /** Transfers under way at once; a request beyond is refused (a flood cannot exhaust descriptors). */
   maxTransfers?: number;
+  /**
+   * Bytes of files held in memory and shared by every transfer of them (0: none, each transfer reads its
+   * file as it sends it). A file larger than a quarter of this is never held.
+   */
+  cacheBytes?: number;
 }
 
 const DEFAULTS = {
@@ -69,6 +75,7 @@ const DEFAULTS = {
   timeoutMs: 1000,
   retries: 5,
   maxTransfers: 1024,
+  cacheBytes: 512 * 1024 * 1024,
 };
 
 function formatClient(address: string, port: number): string {
@@ -87,6 +94,7 @@ export class TftpServer {
   private readonly settled = new Set<Promise<void>>();
   private nextId = 1;
   private readonly limits: typeof DEFAULTS;
+  private readonly cache: FileCache | undefined;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -105,7 +113,10 @@ export class TftpServer {
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       retries: options.retries ?? DEFAULTS.retries,
       maxTransfers: options.maxTransfers ?? DEFAULTS.maxTransfers,
+      cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
     };
+    const cacheBytes = this.limits.cacheBytes;
+    if (cacheBytes > 0) this.cache = new FileCache({ maxBytes: cacheBytes, maxFileBytes: cacheBytes / 4 });
     socket.on('message', this.onRequest);
   }
 
@@ -206,7 +217,7 @@ export class TftpServer {
   ): Promise<void> {
     let file: ServedFile;
     try {
-      file = await openInRoot(this.realRoot, request);
+      file = await openInRoot(this.realRoot, request, this.cache);
     } catch (error) {
       const refusal =
         error instanceof TftpRefusal

@@ -41,6 +41,11 @@ interface Active {
   desk: ApprovalDesk;
   /** The cell executing now. */
   current?: string;
+  /**
+   * Set once its cells are done, while the run's final status is written: settles when the run is let go.
+   * A viewer may have the final status event by then, and execute the next cell at once.
+   */
+  closing?: Promise<void>;
 }
 
 /** Runs runbooks: creates runs from an effective runbook and a datacentre, executes cells, records it all. */
@@ -211,7 +216,13 @@ export class Engine {
     selection: Selection,
     by: string,
   ): Promise<{ run: RunRecord; steps: StepRecord[]; done: Promise<RunRecord> }> {
-    const busy = this.#active.get(runId);
+    let busy = this.#active.get(runId);
+    // An execution that has run its cells and is writing its outcome is waited for, not refused: its final
+    // status event may already have reached whoever executes the next cell.
+    while (busy && busy !== 'starting' && busy.closing) {
+      await busy.closing;
+      busy = this.#active.get(runId);
+    }
     if (busy) {
       const what = busy === 'starting' || !busy.current ? '' : ` (cell '${busy.current}')`;
       throw new StackbookError('CONFLICT', `run ${runId} is already executing${what}`, {
@@ -251,7 +262,7 @@ export class Engine {
       store.audit({ ts: startedAt, who: by, action: 'execute', run: runId, cell: null, detail: selection }),
       writer.append('status', null, JSON.stringify({ run: runId, status: 'running' })),
     ]);
-    return { run: running, steps, done: this.#finish(active, cells, latestSteps(steps)) };
+    return { run: running, steps, done: this.#finish(active, running, cells, latestSteps(steps)) };
   }
 
   /** Executes and waits: `start()` then its `done`. */
@@ -332,37 +343,57 @@ export class Engine {
     }
   }
 
-  /** Executes the cells, then records the outcome; `known` are the run's latest steps as `start()` read them. */
+  /**
+   * Executes the cells, then records the outcome; `running` is the run as `start()` recorded it, `known` its
+   * latest steps as `start()` read them. Answers the run's final record, as written.
+   */
   async #finish(
     active: Active,
+    running: RunRecord,
     cells: CellBlock[],
     known: ReadonlyMap<string, StepRecord>,
   ): Promise<RunRecord> {
-    const { store } = this.deps;
-    const { run, writer } = active.execution;
     let executed: { status: RunStatus; statuses: ReadonlyMap<string, StepStatus> } | undefined;
     try {
       executed = await this.#executeCells(active.execution, cells, known);
     } finally {
-      let outcome = executed?.status ?? 'failed';
-      if (executed && outcome === 'succeeded') {
-        const statuses = executed.statuses;
-        const open = cellsOf(run.effective).some(
-          (cell) =>
-            !cell.attrs.excludeFromRunAll &&
-            !['succeeded', 'skipped'].includes(statuses.get(cell.name) ?? ''),
-        );
-        // Cells that failed with continueOnError let the execution go on; the run has still failed.
-        if (cells.some((cell) => statuses.get(cell.name) === 'failed')) outcome = 'failed';
-        else if (open) outcome = 'pending';
+      let release!: () => void;
+      active.closing = new Promise((resolve) => (release = resolve));
+      try {
+        // Only this execution writes the run while it executes: the record it writes is the run's record.
+        running = { ...running, ...(await this.#close(active, cells, executed)) };
+      } finally {
+        this.#active.delete(running.id);
+        release();
       }
-      const finished = ['pending', 'awaiting-approval'].includes(outcome) ? null : this.#now().toISOString();
-      await writer.append('status', null, JSON.stringify({ run: run.id, status: outcome }));
-      await writer.flush();
-      await store.updateRun(run.id, { status: outcome, owner: null, finishedAt: finished ?? undefined });
-      this.#active.delete(run.id);
     }
-    return this.getRun(run.id);
+    return running;
+  }
+
+  /** Records the outcome of an execution: the run's status event (the last event it stores), then its row. */
+  async #close(
+    active: Active,
+    cells: CellBlock[],
+    executed: { status: RunStatus; statuses: ReadonlyMap<string, StepStatus> } | undefined,
+  ): Promise<Pick<RunRecord, 'status' | 'owner' | 'finishedAt'>> {
+    const { store } = this.deps;
+    const { run, writer } = active.execution;
+    let outcome = executed?.status ?? 'failed';
+    if (executed && outcome === 'succeeded') {
+      const statuses = executed.statuses;
+      const open = cellsOf(run.effective).some(
+        (cell) =>
+          !cell.attrs.excludeFromRunAll && !['succeeded', 'skipped'].includes(statuses.get(cell.name) ?? ''),
+      );
+      // Cells that failed with continueOnError let the execution go on; the run has still failed.
+      if (cells.some((cell) => statuses.get(cell.name) === 'failed')) outcome = 'failed';
+      else if (open) outcome = 'pending';
+    }
+    const finished = ['pending', 'awaiting-approval'].includes(outcome) ? null : this.#now().toISOString();
+    await writer.append('status', null, JSON.stringify({ run: run.id, status: outcome }));
+    await writer.flush();
+    await store.updateRun(run.id, { status: outcome, owner: null, finishedAt: finished ?? undefined });
+    return { status: outcome, owner: null, finishedAt: finished };
   }
 
   /**

@@ -51,7 +51,9 @@ export function registerStreamEvents(app: App): void {
   app.openapi(route, async (c) => {
     const services = c.var.services;
     const { id } = c.req.valid('param');
-    const run = await services.engine.getRun(id);
+    // A run executing in this process exists; any other is looked up, for the 404 of an unknown id. A viewer
+    // that opens the stream just after executing a cell is then subscribed one store round trip sooner.
+    const run = services.engine.isActive(id) ? { id } : await services.engine.getRun(id);
     const lastEventId = Number(c.req.header('last-event-id'));
     let last =
       Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (c.req.valid('query').after ?? 0);

@@ -353,3 +353,51 @@ describe('recorded output of reused steps', () => {
     }
   });
 });
+
+describe('executing again after the final status', () => {
+  it('a cell executed the moment the run-level status is published waits for the run to be let go, not 409', async () => {
+    const target: { engine?: Fixture['engine']; run?: string } = {};
+    const next: Promise<unknown>[] = [];
+    const fx = await engineFixture({
+      // A viewer that executes the next cell as soon as it sees the final status: here, in the same tick.
+      onEvents: (batch) => {
+        const closing = batch.some(
+          (e) => e.kind === 'status' && e.step === null && e.data.includes('"pending"'),
+        );
+        if (closing && next.length < 3)
+          next.push(target.engine!.execute(target.run!, { cells: ['b'] }, 'tester'));
+      },
+    });
+    target.engine = fx.engine;
+    try {
+      const run = await fx.create(markdown(['sh {name=a}', 'true'], ['sh {name=b}', 'true']));
+      target.run = run.id;
+      const first = await fx.engine.execute(run.id, { cells: ['a'] }, 'tester');
+      assert.equal(first.status, 'pending');
+      assert.equal(next.length, 1);
+      const second = (await next[0]) as { status: string };
+      assert.equal(second.status, 'succeeded', 'the execution started right after was not refused');
+      assert.deepEqual(
+        (await fx.store.listSteps(run.id)).map((s) => `${s.cell}:${s.status}`),
+        ['a:succeeded', 'b:succeeded'],
+      );
+      const stored = await fx.store.getRun(run.id);
+      assert.equal(stored!.status, 'succeeded');
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('answers the final record as stored', async () => {
+    const fx = await engineFixture();
+    try {
+      const run = await fx.create(markdown(['sh {name=a}', 'true'], ['sh {name=b}', 'exit 1']));
+      for (const cells of [['a'], ['b']]) {
+        const done = await fx.engine.execute(run.id, { cells }, 'tester');
+        assert.deepEqual(done, await fx.store.getRun(run.id));
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+});

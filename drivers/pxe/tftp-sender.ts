@@ -3,6 +3,8 @@
  * (decisions.md 29). One UDP socket per transfer, bound to the server's address and connected to the
  * client; the file read ahead in large chunks; each window's packets built once in a ring of buffers that
  * retransmissions reuse; RFC 1350 lock-step, RFC 7440 windows, block numbers rolling over past 65535.
+ * No timer is armed and no clock read per block: an ACK costs its datagram, a few comparisons and the next
+ * block's copy and send.
  */
 import dgram from 'node:dgram';
 import { close, read } from 'node:fs';
@@ -41,6 +43,35 @@ export interface TransferResult {
 
 /** Reads are this large (rounded to whole blocks), one ahead of the blocks being sent. */
 const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * One timer per thread for all its transfers: each records the tick of its last progress (a number, per
+ * ACK) and the ticker retransmits for those that made none for their timeout, instead of a timer and a
+ * clock read per transfer per ACK.
+ */
+const TICK_MS = 100;
+const watched = new Set<BlockSender>();
+let ticker: NodeJS.Timeout | undefined;
+/** performance.now() at the last tick: the clock transfers read. */
+let tickNow = performance.now();
+
+function watch(sender: BlockSender): void {
+  watched.add(sender);
+  if (ticker) return;
+  tickNow = performance.now();
+  ticker = setInterval(() => {
+    tickNow = performance.now();
+    for (const each of watched) each.onTick(tickNow);
+  }, TICK_MS);
+  ticker.unref();
+}
+
+function unwatch(sender: BlockSender): void {
+  watched.delete(sender);
+  if (watched.size || !ticker) return;
+  clearInterval(ticker);
+  ticker = undefined;
+}
 
 /** Hands out a file's blocks in order, from two chunk buffers read ahead of the sender. */
 class BlockReader {
@@ -117,8 +148,8 @@ class BlockSender {
   private readonly modulus: number;
   private rewoundAt = -1;
   private tries = 0;
-  private lastProgress = performance.now();
-  private timer: NodeJS.Timeout | undefined;
+  /** The tick at the last progress (or retransmission); the tick may be up to TICK_MS old. */
+  private lastProgress = tickNow;
   private finished = false;
   private readonly reader: BlockReader;
 
@@ -152,9 +183,10 @@ class BlockSender {
   }
 
   start(): void {
+    this.lastProgress = tickNow;
+    watch(this);
     if (this.job.oack) this.socket.send(this.job.oack);
     else this.pump();
-    this.timer = setTimeout(this.onTimer, this.job.timeoutMs);
   }
 
   /** Ends the transfer from this side, telling the client why. */
@@ -207,7 +239,7 @@ class BlockSender {
     this.acked = block;
     this.rewoundAt = -1;
     this.tries = 0;
-    this.lastProgress = performance.now();
+    this.lastProgress = tickNow;
   }
 
   /** Sends every block the window allows that is not yet in flight. */
@@ -233,24 +265,23 @@ class BlockSender {
     }
   }
 
-  private readonly onTimer = (): void => {
-    if (this.finished) return;
-    const idle = performance.now() - this.lastProgress;
-    if (idle < this.job.timeoutMs) {
-      this.timer = setTimeout(this.onTimer, this.job.timeoutMs - idle);
-      return;
-    }
+  /**
+   * Called by the thread's ticker. lastProgress was read from a clock up to one tick behind, so a full
+   * tick more is waited: a retransmission comes between timeoutMs and timeoutMs + 2 ticks after the
+   * last progress, never before.
+   */
+  onTick(now: number): void {
+    if (this.finished || now - this.lastProgress < this.job.timeoutMs + TICK_MS) return;
     if (++this.tries > this.job.retries) {
       return this.fail(TftpErrorCode.UNDEFINED, `Timed out after ${this.job.retries} retransmissions`);
     }
-    this.lastProgress = performance.now();
+    this.lastProgress = now;
     if (this.acked < 0) this.socket.send(this.job.oack!);
     else {
       this.next = this.acked + 1;
       this.pump();
     }
-    this.timer = setTimeout(this.onTimer, this.job.timeoutMs);
-  };
+  }
 
   private fail(code: number, message: string): void {
     if (this.finished) return;
@@ -261,7 +292,7 @@ class BlockSender {
   private finish(outcome: TransferResult['outcome'], error?: string): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timer);
+    unwatch(this);
     const bytes = Math.max(0, Math.min(this.job.size, this.acked * this.job.blksize));
     // Let a last ERROR packet leave before the socket goes.
     setImmediate(() => this.socket.close());

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import type { DriverRegistry } from '../../drivers/registry.ts';
@@ -251,8 +251,9 @@ export class Engine {
       startedAt: run.startedAt ?? startedAt,
       finishedAt: null,
     };
-    // Independent writes: issued together, they queue on the one connection without waiting on each other.
-    await Promise.all([
+    // Independent writes, issued together; nothing can refuse the execution any more, so the caller is
+    // answered while they run, and the execution waits for them before its first cell (a failed one fails it).
+    const recorded = Promise.all([
       store.updateRun(runId, {
         status: running.status,
         owner: running.owner,
@@ -262,7 +263,8 @@ export class Engine {
       store.audit({ ts: startedAt, who: by, action: 'execute', run: runId, cell: null, detail: selection }),
       writer.append('status', null, JSON.stringify({ run: runId, status: 'running' })),
     ]);
-    return { run: running, steps, done: this.#finish(active, running, cells, latestSteps(steps)) };
+    recorded.catch(() => undefined);
+    return { run: running, steps, done: this.#finish(active, running, cells, latestSteps(steps), recorded) };
   }
 
   /** Executes and waits: `start()` then its `done`. */
@@ -282,15 +284,16 @@ export class Engine {
       store.maxEventSeq(runId),
     ]);
     const cells = selectCells(cellsOf(run.effective), selection);
-    // The secrets file is read and the working directory made while the needs are checked; both are awaited
-    // after them, so an unmet need is the first reason given.
+    // The secrets file is read while the needs are checked, and awaited after them, so an unmet need is the
+    // first reason given.
     const secrets = resolveRunSecrets(run.effective, snapshotOf(run), this.deps.env ?? process.env);
-    const workdir = mkdir(run.workdir, { recursive: true });
     secrets.catch(() => undefined);
-    workdir.catch(() => undefined);
     const steps = latestSteps(recorded);
     refuseUnmetNeeds(cells, steps);
-    const [secretValues] = await Promise.all([secrets, workdir]);
+    // Made synchronously: one system call when it exists (every execution but a run's first), where the
+    // promise API is a trip through libuv's thread pool that the execution would wait for.
+    mkdirSync(run.workdir, { recursive: true });
+    const secretValues = await secrets;
     if (run.mode === 'live') await this.#refuseLeased(run, cells, steps);
     const writer = new EventWriter(store, run.id, lastEvent, this.#now, this.deps.onEvents);
     // Step numbers count on in memory: this execution is the only writer of the run's steps.
@@ -344,17 +347,22 @@ export class Engine {
   }
 
   /**
-   * Executes the cells, then records the outcome; `running` is the run as `start()` recorded it, `known` its
-   * latest steps as `start()` read them. Answers the run's final record, as written.
+   * Executes the cells, then records the outcome; `running` is the run as `start()` records it (`recorded`),
+   * `known` its latest steps as `start()` read them. Answers the run's final record, as written.
    */
   async #finish(
     active: Active,
     running: RunRecord,
     cells: CellBlock[],
     known: ReadonlyMap<string, StepRecord>,
+    recorded: Promise<unknown>,
   ): Promise<RunRecord> {
     let executed: { status: RunStatus; statuses: ReadonlyMap<string, StepStatus> } | undefined;
     try {
+      // The first cell starts after whoever called start() has answered (the API's 202): a process spawn
+      // blocks this thread for milliseconds, and a client waits for that answer before it opens the stream.
+      await new Promise((resolve) => setImmediate(resolve));
+      await recorded;
       executed = await this.#executeCells(active.execution, cells, known);
     } finally {
       let release!: () => void;
@@ -412,6 +420,8 @@ export class Engine {
     // The steps as start() read them serve the first cell; later cells read what the earlier ones recorded.
     let current: ReadonlyMap<string, StepRecord> | undefined = known;
     for (const cell of cells) {
+      // The previous cell's final row is written with the batch that reports it (`EventWriter.hold`).
+      if (!current) await execution.writer.flush();
       const steps = current ?? latestSteps(await store.listSteps(run.id));
       current = undefined;
       const unmet = cell.attrs.needs.filter((need) => steps.get(need)?.status !== 'succeeded');

@@ -27,6 +27,8 @@ export class EventWriter {
   #chars = 0;
   #seq: number;
   #timer: NodeJS.Timeout | undefined;
+  /** Writes of other rows that the next batch's events report: it is published once they are done. */
+  #held: Promise<unknown>[] = [];
   #flushing: Promise<void> | undefined;
   #failure: unknown;
 
@@ -68,18 +70,32 @@ export class EventWriter {
     else this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS);
   }
 
-  /** Writes everything queued so far. */
+  /**
+   * Holds the publishing of the next batch until `write` (of a row its events report, such as a step's final
+   * status) is done too, so that a viewer who reads the row on seeing the event reads it as the event says.
+   * Issued together, the two statements cost one wait instead of two; statements on the one connection may
+   * run in any order, so the batch does not simply follow it. A failed write fails that flush.
+   */
+  hold(write: Promise<unknown>): void {
+    write.catch(() => undefined);
+    this.#held.push(write);
+  }
+
+  /** Writes everything queued so far, and waits for the writes held for it. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (!this.#queue.length) return;
+    if (!this.#queue.length && !this.#held.length) return;
     const batch = this.#queue;
+    const held = this.#held;
     this.#queue = [];
+    this.#held = [];
     this.#chars = 0;
-    this.#flushing = this.store
-      .appendEvents(batch)
-      .then(() => this.onStored?.(batch))
+    this.#flushing = Promise.all([this.store.appendEvents(batch), ...held])
+      .then(() => {
+        if (batch.length) this.onStored?.(batch);
+      })
       .catch((error: unknown) => {
         this.#failure = error;
         throw error;

@@ -5,7 +5,7 @@ import type { Datacentre } from '../runbook/datacentre-schema.ts';
 import type { TemplateScope } from '../runbook/templates.ts';
 import type { CellBlock } from '../runbook/types.ts';
 import { asStackbookError, StackbookError } from '../stackbook-error.ts';
-import type { RunRecord, StepStatus } from '../store/records.ts';
+import type { RunRecord, StepRecord, StepStatus } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { parseCellArgs, resolveCellArgs } from './cell-args.ts';
 import type { EventWriter } from './event-writer.ts';
@@ -69,7 +69,10 @@ export async function runStep(
   } catch (error) {
     invalid = { error };
   }
-  await store.insertStep({
+  // The row is written while the step gets going: nothing needs it before the driver has started, and the
+  // process spawn (which blocks this thread) hides the wait. The step's later writes queue behind it, since
+  // statements on the one connection may run in any order; an approval, which reads and writes it, waits.
+  let rowWrites: Promise<void> = store.insertStep({
     run: run.id,
     seq,
     cell: cell.name,
@@ -86,18 +89,36 @@ export async function runStep(
     approvalNote: null,
     pgid: null,
   });
+  rowWrites.catch(() => undefined);
+  // Changes made while an earlier write runs go out together once it is done (the attempt and the process
+  // group, which come moments apart as the driver starts), so the step's final update does not queue behind
+  // several trips.
+  let queued: Partial<StepRecord> | undefined;
+  const writeRow = (changes: Partial<StepRecord>): Promise<void> => {
+    if (queued) return (Object.assign(queued, changes), rowWrites);
+    const merged = (queued = { ...changes });
+    const write = rowWrites.then(() => {
+      queued = undefined;
+      return store.updateStep(run.id, seq, merged);
+    });
+    write.catch(() => undefined);
+    return (rowWrites = write);
+  };
   const status = (value: StepStatus, extra: Record<string, unknown> = {}) =>
     writer.append('status', seq, JSON.stringify({ cell: cell.name, status: value, ...extra }));
   const finish = async (value: StepStatus, fields: { result?: unknown; error?: StackbookError }) => {
     const error =
       fields.error &&
       execution.scrubber.scrubValue({ code: fields.error.code, message: fields.error.message });
-    await store.updateStep(run.id, seq, {
+    const written = writeRow({
       status: value,
       finishedAt: stamp(),
       result: fields.result === undefined ? undefined : execution.scrubber.scrubValue(fields.result),
       error: error ?? undefined,
     });
+    // The status event goes out with the row's update, not after it: the batch that carries it is
+    // published once both are written (and the engine flushes before it reads the steps again).
+    execution.writer.hold(written);
     await status(value, error ? { error } : {});
     return value;
   };
@@ -121,7 +142,7 @@ export async function runStep(
         signal: attemptSignal,
         scrubber: execution.scrubber,
         marker: `${run.id}/${seq}`,
-        onSpawn: (pid) => void store.updateStep(run.id, seq, { pgid: pid }).catch(() => undefined),
+        onSpawn: (pid) => void writeRow({ pgid: pid }),
         onOutput: (stream, text) => writer.append(stream, seq, text),
         ...options,
       }),
@@ -130,7 +151,10 @@ export async function runStep(
       if (value === undefined) throw new StackbookError('SECRET_MISSING', `secret ${name} is not set`);
       return value;
     },
-    requestApproval: (prompt) => execution.approve(seq, cell, prompt, 'manual'),
+    requestApproval: async (prompt) => {
+      await rowWrites;
+      return execution.approve(seq, cell, prompt, 'manual');
+    },
   };
 
   let leased = false;
@@ -142,8 +166,10 @@ export async function runStep(
       for (const action of plan) await ctx.log('log', `would ${action.kind}: ${action.summary}\n`);
       return await finish('succeeded', { result: { plan } });
     }
-    if (cell.attrs.confirm)
+    if (cell.attrs.confirm) {
+      await rowWrites;
       await execution.approve(seq, cell, `Run cell '${cell.name}' (${driver.name})?`, 'confirm');
+    }
     await driver.validate?.(args, ctx);
     const keys = driver.leases?.(args) ?? [];
     if (keys.length) {
@@ -159,7 +185,7 @@ export async function runStep(
 
   try {
     const setSignal = (signal: AbortSignal) => (attemptSignal = signal);
-    return await attempt({ execution, seq, cell, driver, args, ctx, finish, status, setSignal });
+    return await attempt({ execution, cell, driver, args, ctx, finish, status, setSignal, writeRow });
   } finally {
     if (leased) await execution.leases.release(run.id, cell.name);
   }
@@ -172,7 +198,6 @@ type Finish = (
 
 interface Attempt {
   execution: Execution;
-  seq: number;
   cell: CellBlock;
   driver: AnyDriver;
   args: unknown;
@@ -180,12 +205,13 @@ interface Attempt {
   finish: Finish;
   status: (value: StepStatus, extra?: Record<string, unknown>) => Promise<void>;
   setSignal: (signal: AbortSignal) => void;
+  /** Updates the step's row, after its earlier writes. */
+  writeRow: (changes: Partial<StepRecord>) => Promise<void>;
 }
 
 /** Runs the driver, with the cell's timeout, as many times as its retries allow. */
 async function attempt({
   execution,
-  seq,
   cell,
   driver,
   args,
@@ -193,8 +219,8 @@ async function attempt({
   finish,
   status,
   setSignal,
+  writeRow,
 }: Attempt): Promise<StepStatus> {
-  const { run, store } = execution;
   const attempts = 1 + cell.attrs.retries;
   for (let attempt = 1; ; attempt++) {
     const attemptController = new AbortController();
@@ -212,9 +238,10 @@ async function attempt({
             cell.attrs.timeoutMs,
           );
     setSignal(attemptController.signal);
-    // The attempt is recorded while the driver starts, not before: nothing needs it first.
-    const counted = store.updateStep(run.id, seq, { attempt });
-    counted.catch(() => undefined);
+    // The attempt is recorded while the driver starts, not before: nothing needs it first. A step whose row
+    // cannot be written is stopped rather than left running unrecorded.
+    const counted = writeRow({ attempt });
+    counted.catch((error: unknown) => attemptController.abort(error));
     if (attempt > 1) await status('running', { attempt });
     try {
       const value = await driver.run(args, ctx);

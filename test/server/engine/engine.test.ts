@@ -400,4 +400,37 @@ describe('executing again after the final status', () => {
       await fx.close();
     }
   });
+  it("a step's final status event is published once its row says so too", async () => {
+    const reads: Promise<string>[] = [];
+    const target: { store?: Fixture['store'] } = {};
+    const fx = await engineFixture({
+      // A viewer reading the step as soon as it sees its final status event.
+      onEvents: (batch) => {
+        for (const event of batch) {
+          const { cell, status } = JSON.parse(event.data) as { cell?: string; status?: string };
+          if (event.kind !== 'status' || !cell || status === 'running') continue;
+          reads.push(
+            target.store!.listSteps(event.run).then((steps) => {
+              const step = steps.find((s) => s.seq === event.step)!;
+              return `${cell}:${status} row ${step.status} ${step.finishedAt ? 'finished' : 'open'}`;
+            }),
+          );
+        }
+      },
+    });
+    target.store = fx.store;
+    try {
+      const run = await fx.create(
+        markdown(['sh {name=a}', 'true'], ['sh {name=b}', 'exit 2'], ['sh {name=c}', 'true']),
+      );
+      await fx.engine.execute(run.id, { all: true }, 'tester');
+      assert.deepEqual(await Promise.all(reads), [
+        'a:succeeded row succeeded finished',
+        'b:failed row failed finished',
+        'c:skipped row skipped finished',
+      ]);
+    } finally {
+      await fx.close();
+    }
+  });
 });

@@ -56,4 +56,32 @@ describe('EventWriter', () => {
     assert.equal(events.map((e) => e.data).join('').length, 200_000);
     assert.equal(events.length, Math.ceil(200_000 / (64 * 1024 - ((64 * 1024) % 100))));
   });
+  it('publishes a batch only once the writes held for it are done; a failed one fails the flush', async () => {
+    const stored: EventRecord[] = [];
+    const writer = new EventWriter(
+      store,
+      'R3',
+      0,
+      () => new Date(),
+      (batch) => void stored.push(...batch),
+    );
+    let release!: () => void;
+    writer.hold(new Promise<void>((resolve) => (release = resolve)));
+    await writer.append('status', 1, '{"status":"succeeded"}');
+    const flushed = writer.flush();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(stored.length, 0, 'not published while the held write runs');
+    assert.equal((await store.listEvents('R3')).length, 1, 'though already stored');
+    release();
+    await flushed;
+    assert.deepEqual(
+      stored.map((e) => e.kind),
+      ['status'],
+    );
+
+    // A held write alone is waited for by a flush, and its failure is the writer's.
+    writer.hold(Promise.reject(new Error('disk gone')));
+    await assert.rejects(writer.flush(), /disk gone/);
+    await assert.rejects(writer.append('stdout', 1, 'x\n'), /disk gone/);
+  });
 });

@@ -117,8 +117,10 @@ function lanConf(bmc: SimulatedBmc): string {
     ...['callback', 'user', 'operator', 'admin'].map((level) => `    allowed_auths_${level} ${auths}`),
     `    guid ${guid}`,
     '  endlan',
-    // ipmi_sim runs this through a shell: both words quoted.
-    `  chassis_control "${shellQuote(CHASSIS_CONTROL)} ${shellQuote(bmc.dir)}"`,
+    // ipmi_sim runs `sh -c "<this> get power"` for every chassis request. That shell sources the program
+    // through a function, whose arguments become the program's (`<dir> get power`), instead of starting a
+    // second shell for it: one process per request, not two.
+    `  chassis_control "sb_chassis() { . ${shellQuote(CHASSIS_CONTROL)}; }; sb_chassis ${shellQuote(bmc.dir)}"`,
     `  user 2 true "${bmc.user}" "${bmc.password}" admin 10 ${auths}`,
     '',
   ].join('\n');
@@ -210,11 +212,18 @@ export class BmcFleet {
     };
   }
 
-  /** Makes a BMC answer only after `seconds` (a busy or distant BMC); undefined makes it prompt again. */
-  async setDelay(name: string, seconds: number | undefined): Promise<void> {
+  /**
+   * Makes a BMC answer its chassis requests only after `seconds` (a busy or distant BMC); undefined makes it
+   * prompt again. `nextRead` slows only the next read of power or boot device (a BMC that hiccups once).
+   */
+  async setDelay(
+    name: string,
+    seconds: number | undefined,
+    options: { nextRead?: boolean } = {},
+  ): Promise<void> {
     const file = path.join(this.bmc(name).dir, 'delay');
     if (seconds === undefined) await rm(file, { force: true });
-    else await writeFile(file, String(seconds));
+    else await writeFile(file, options.nextRead ? `${seconds} get once\n` : `${seconds}\n`);
   }
 
   /**

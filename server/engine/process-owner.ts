@@ -12,9 +12,11 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-/** `pid:starttime` of this process: the owner written on runs it executes. */
+let ownOwner: string | undefined;
+
+/** `pid:starttime` of this process: the owner written on runs it executes (read once: it never changes). */
 export function currentOwner(): string {
-  return `${process.pid}:${startTime(process.pid) ?? '0'}`;
+  return (ownOwner ??= `${process.pid}:${startTime(process.pid) ?? '0'}`);
 }
 
 /** Whether the process that wrote `owner` is still the same live process. */

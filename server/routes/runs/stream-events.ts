@@ -64,20 +64,23 @@ export function registerStreamEvents(app: App): void {
       stream.onAbort(() => abort.abort());
       const pingMs = services.streamPingMs ?? PING_MS;
       let written = performance.now();
+      // A batch of events is one write to the response: each write is a trip through the web stream that the
+      // response is read from, and the last event of a cell usually arrives with several others.
       const send = async (events: readonly EventRecord[]): Promise<boolean> => {
         const cellOf = await names.load(events);
+        let text = '';
+        let closes = false;
         for (const event of events) {
           if (event.seq <= last) continue;
-          await stream.writeSSE({
-            id: String(event.seq),
-            event: event.kind,
-            data: JSON.stringify(eventView(event, cellOf)),
-          });
+          text += sseMessage(event.kind, JSON.stringify(eventView(event, cellOf)), event.seq);
           last = event.seq;
-          written = performance.now();
-          if (closesStream(event)) return true;
+          if ((closes = closesStream(event))) break;
         }
-        return false;
+        if (text) {
+          await stream.write(text);
+          written = performance.now();
+        }
+        return closes;
       };
       try {
         for (;;) {
@@ -116,6 +119,14 @@ export function registerStreamEvents(app: App): void {
       }
     });
   });
+}
+
+/** One Server-Sent Events message, as `writeSSE` writes it: `event`, a `data` line per line, `id`. */
+function sseMessage(event: string, data: string, id: number): string {
+  return `event: ${event}\n${data
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}`)
+    .join('\n')}\nid: ${id}\n\n`;
 }
 
 /** Sends every stored event after the last sent one; true when the stream is finished. */

@@ -32,6 +32,8 @@ export interface SimulatedMachine {
   labels?: string[];
   /** Started when the machine powers on (with STACKBOOK_BOOT_DEVICE set), stopped when it powers off. */
   command?: string[];
+  /** A failed power supply: the BMC accepts power on, and the machine stays off. */
+  powerFault?: boolean;
 }
 
 /** One running simulated BMC. */
@@ -300,6 +302,7 @@ async function startBmc(
   await writeFile(path.join(dir, 'bmc.emu'), EMU);
   await writeFile(path.join(dir, 'power'), '0\n');
   await writeFile(path.join(dir, 'boot'), 'default\n');
+  if (machine.powerFault) await writeFile(path.join(dir, 'power-fault'), '');
   if (machine.command?.length) {
     await writeFile(
       path.join(dir, 'machine'),

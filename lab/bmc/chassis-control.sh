@@ -64,6 +64,11 @@ read_boot() {
 }
 
 start_machine() {
+  # A failed power supply: the BMC takes the request, the machine stays off.
+  if [ -f "$dir/power-fault" ]; then
+    echo "power fault" >>"$dir/machine.log"
+    return 0
+  fi
   echo 1 >"$dir/power"
   [ -x "$dir/machine" ] || return 0
   alive && return 0

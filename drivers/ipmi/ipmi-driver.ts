@@ -1,10 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { IPMI_DEFAULTS } from '../../server/runbook/datacentre-schema.ts';
 import { StackbookError } from '../../server/stackbook-error.ts';
 import { fanOut } from '../fan-out.ts';
 import { findProgram } from '../find-program.ts';
 import { resolveTargets, targetNames } from '../machine-targets.ts';
 import type { Driver, DriverContext, MachineProgress, PlannedAction } from '../types.ts';
-import { actionCommand, performAction } from './ipmi-actions.ts';
+import { actionCommand, confirmingRead, performAction, POWER_STATUS, powerTarget } from './ipmi-actions.ts';
 import {
   ipmiArgsSchema,
   ipmiResultSchema,
@@ -14,6 +15,7 @@ import {
 } from './ipmi-args.ts';
 import { parseConnection, type IpmiConnection, type IpmiPolicy } from './ipmi-connection.ts';
 import { IpmiFailure } from './ipmi-failure.ts';
+import { batchFile, describeBatch, writeBatchFile } from './ipmitool-batch.ts';
 import { describeCommand, IPMITOOL, ipmitoolArgs } from './ipmitool.ts';
 
 /** The datacentre's `ipmi` section with the cell's own settings over it. */
@@ -43,17 +45,20 @@ function connectionsOf(args: IpmiArgs, ctx: DriverContext, policy: IpmiPolicy): 
   return parsed as IpmiConnection[];
 }
 
-/** The reads a step does after its command, as plain words for the plan. */
-function followUps(args: IpmiArgs): string[] {
-  if (args.action === 'boot-device') return ['then reads the boot device back (chassis bootparam get 5)'];
-  const target = {
-    'power-on': 'on',
-    'power-off': 'off',
-    'power-cycle': 'on',
-    'power-reset': 'on',
-    'power-soft': 'off',
-  }[args.action as string];
-  return target && args.wait ? [`then polls power status until it is ${target}`] : [];
+/** What a step may do after its first ipmitool call, as plain words for the plan. */
+function followUps(args: IpmiArgs, policy: IpmiPolicy): string[] {
+  const read = confirmingRead(args);
+  if (!read) return [];
+  const action = actionCommand(args).join(' ');
+  const notes = [
+    `each machine's ${action} and ${read.join(' ')} go in one ipmitool process and session (exec of the cell's command file, removed when the cell ends); a read that fails there is done again on its own, and a BMC that answers the batch busy or late gets ${action} alone on its later tries`,
+  ];
+  const target = powerTarget(args.action);
+  if (target)
+    notes.push(
+      `while the power is not ${target} yet: ${POWER_STATUS.join(' ')} again, one ipmitool call each time, for at most ${Math.round(policy.waitTimeoutMs / 1000)} s`,
+    );
+  return notes;
 }
 
 /**
@@ -82,14 +87,24 @@ export const ipmiDriver: Driver<IpmiArgs, IpmiResult> = {
   plan(args, ctx) {
     const policy = policyOf(args, ctx);
     const command = actionCommand(args);
-    const actions: PlannedAction[] = connectionsOf(args, ctx, policy).map((connection) => ({
-      kind: 'exec',
-      summary: `${connection.machine}: ${describeCommand(connection, command, policy)}`,
-      command: [IPMITOOL, ...ipmitoolArgs(connection, command, policy)],
-    }));
+    const read = confirmingRead(args);
+    const file = batchFile(ctx.workdir, ctx.cellName);
+    const actions: PlannedAction[] = connectionsOf(args, ctx, policy).map((connection) =>
+      read
+        ? {
+            kind: 'exec',
+            summary: `${connection.machine}: ${describeBatch(connection, file, [command, read], policy)}`,
+            command: [IPMITOOL, ...ipmitoolArgs(connection, ['exec', file], policy)],
+          }
+        : {
+            kind: 'exec',
+            summary: `${connection.machine}: ${describeCommand(connection, command, policy)}`,
+            command: [IPMITOOL, ...ipmitoolArgs(connection, command, policy)],
+          },
+    );
     const notes = [
-      ...followUps(args),
-      `${policy.concurrency} BMCs at a time, ${policy.min_interval} ms apart per BMC, up to ${policy.attempts} tries`,
+      ...followUps(args, policy),
+      `${policy.concurrency} BMCs at a time, ipmitool sessions with one BMC ${policy.min_interval} ms apart, up to ${policy.attempts} tries`,
     ];
     return [...actions, ...notes.map((summary) => ({ kind: 'note' as const, summary }))];
   },
@@ -102,46 +117,52 @@ export const ipmiDriver: Driver<IpmiArgs, IpmiResult> = {
     const report = (machines: Record<string, MachineProgress>) =>
       ctx.progress({ done, total, unit: 'machines', label: args.action, machines });
     report(Object.fromEntries(connections.map((c) => [c.machine, { state: 'queued' }])));
-
-    const outcomes = await fanOut(
-      connections,
-      policy.concurrency,
-      async (connection): Promise<MachineOutcome> => {
-        const name = connection.machine;
-        const started = Date.now();
-        const tally = { commands: 0 };
-        const say = (message: string) => report({ [name]: { state: 'running', message } });
-        try {
-          const found = await performAction({ ctx, connection, policy, tally, say }, args);
-          done++;
-          const outcome = {
-            name,
-            ok: true,
-            ...found,
-            commands: tally.commands,
-            duration_ms: Date.now() - started,
-          };
-          report({ [name]: { state: 'succeeded', message: summarise(outcome) } });
-          await ctx.log('stdout', `${name}: ok ${summarise(outcome)}\n`);
-          return outcome;
-        } catch (error) {
-          if (ctx.signal.aborted) throw ctx.signal.reason;
-          const failure =
-            error instanceof IpmiFailure ? error : new IpmiFailure('bmc-error', (error as Error).message);
-          done++;
-          report({ [name]: { state: 'failed', error: `${failure.kind}: ${failure.message}` } });
-          await ctx.log('stderr', `${name}: FAILED ${failure.kind}: ${failure.message}\n`);
-          return {
-            name,
-            ok: false,
-            error: { kind: failure.kind, message: failure.message },
-            commands: tally.commands,
-            duration_ms: Date.now() - started,
-          };
-        }
-      },
-      ctx.signal,
-    );
+    const read = confirmingRead(args);
+    const batch = read && (await writeBatchFile(ctx.workdir, ctx.cellName, [actionCommand(args), read]));
+    let outcomes: MachineOutcome[];
+    try {
+      outcomes = await fanOut(
+        connections,
+        policy.concurrency,
+        async (connection): Promise<MachineOutcome> => {
+          const name = connection.machine;
+          const started = Date.now();
+          const tally = { commands: 0 };
+          const say = (message: string) => report({ [name]: { state: 'running', message } });
+          try {
+            const found = await performAction({ ctx, connection, policy, tally, say, batch }, args);
+            done++;
+            const outcome = {
+              name,
+              ok: true,
+              ...found,
+              commands: tally.commands,
+              duration_ms: Date.now() - started,
+            };
+            report({ [name]: { state: 'succeeded', message: summarise(outcome) } });
+            await ctx.log('stdout', `${name}: ok ${summarise(outcome)}\n`);
+            return outcome;
+          } catch (error) {
+            if (ctx.signal.aborted) throw ctx.signal.reason;
+            const failure =
+              error instanceof IpmiFailure ? error : new IpmiFailure('bmc-error', (error as Error).message);
+            done++;
+            report({ [name]: { state: 'failed', error: `${failure.kind}: ${failure.message}` } });
+            await ctx.log('stderr', `${name}: FAILED ${failure.kind}: ${failure.message}\n`);
+            return {
+              name,
+              ok: false,
+              error: { kind: failure.kind, message: failure.message },
+              commands: tally.commands,
+              duration_ms: Date.now() - started,
+            };
+          }
+        },
+        ctx.signal,
+      );
+    } finally {
+      if (batch) await rm(batch.file, { force: true });
+    }
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const failed = outcomes.filter((outcome) => !outcome.ok);
     const result: IpmiResult = {

@@ -47,7 +47,10 @@ const MESSAGES: readonly { kind: IpmiFailureKind; retryable: boolean; pattern: R
     // A session was open but the command itself got no answer.
     kind: 'timeout',
     retryable: true,
-    pattern: /timeout|timed out|No response from remote controller|^Unable to (?:get|set|send) /im,
+    // ipmitool says `Unable to set Chassis Power Control…` when a command got no answer in time, and `IPMI
+    // Request Match NOT FOUND` when an answer came after it had given up.
+    pattern:
+      /timeout|timed out|No response from remote controller|\bUnable to (?:get|set|send) |Request Match NOT FOUND/i,
   },
 ];
 

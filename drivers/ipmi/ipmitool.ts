@@ -50,10 +50,14 @@ export function describeCommand(
   return `IPMI_PASSWORD=${MASK} ${[IPMITOOL, ...ipmitoolArgs(connection, command, policy)].join(' ')}`;
 }
 
-/** When each BMC may next be sent a command: shared by every cell of this process. */
-const nextCommandAt = new Map<string, number>();
+/** When each BMC may next be sent a session: shared by every cell of this process. */
+const nextSessionAt = new Map<string, number>();
 
-/** Waits until `minIntervalMs` has passed since the last command to this BMC, and claims the slot. */
+/**
+ * Waits until `minIntervalMs` has passed since the last ipmitool session with this BMC began, and claims
+ * the slot. The interval spaces sessions (ipmitool processes), as Ironic's `min_command_interval` spaces
+ * its ipmitool calls; the requests inside one session follow one another as the BMC answers.
+ */
 async function throttle(
   connection: IpmiConnection,
   minIntervalMs: number,
@@ -61,46 +65,90 @@ async function throttle(
 ): Promise<void> {
   const key = `${connection.address}:${connection.port}`;
   const now = Date.now();
-  const at = Math.max(now, nextCommandAt.get(key) ?? 0);
-  nextCommandAt.set(key, at + minIntervalMs);
+  const at = Math.max(now, nextSessionAt.get(key) ?? 0);
+  nextSessionAt.set(key, at + minIntervalMs);
   if (at > now) await sleep(at - now, undefined, { signal });
 }
 
+/** One BMC and how to talk to it: what every ipmitool call of a machine needs. */
+export interface IpmitoolTarget {
+  ctx: DriverContext;
+  connection: IpmiConnection;
+  policy: IpmiPolicy;
+  /** Counts every ipmitool invocation, retries and polls included. */
+  tally: { commands: number };
+}
+
+/** One ipmitool process: its output, and its failure classified (never retried here). */
+export async function invoke(
+  target: IpmitoolTarget,
+  command: readonly string[],
+  options: {
+    commands: number;
+    fullRegistry: boolean;
+    /** Lines of standard output that are not ipmitool's (a batch's marks), left out of a failure's message. */
+    notMessage?: RegExp;
+  },
+): Promise<{ stdout: string; failure?: IpmiFailure }> {
+  const { ctx, connection, policy } = target;
+  const password = ctx.secret(connection.passwordSecret);
+  const home: Record<string, string> = options.fullRegistry ? {} : { HOME: await ipmitoolHome(ctx.workdir) };
+  // Each command of a batch may use up ipmitool's own timeouts.
+  const hardLimit =
+    policy.timeout * (policy.retransmits + 1) * 1000 * 2 * options.commands + HARD_LIMIT_MARGIN_MS;
+  await throttle(connection, policy.min_interval, ctx.signal);
+  target.tally.commands++;
+  const outcome = await ctx.exec(IPMITOOL, ipmitoolArgs(connection, command, policy), {
+    env: { IPMI_PASSWORD: password, ...home },
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(hardLimit)]),
+    capture: 64 * 1024,
+  });
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  if (outcome.exitCode === 0 && !outcome.aborted) return { stdout: outcome.stdout };
+  const failure = outcome.aborted
+    ? new IpmiFailure('timeout', `ipmitool did not finish within ${Math.round(hardLimit / 1000)} s`, true)
+    : classifyIpmitool(
+        outcome.stderr,
+        options.notMessage ? outcome.stdout.replace(options.notMessage, '') : outcome.stdout,
+      );
+  return { stdout: outcome.stdout, failure };
+}
+
 /**
- * Runs one ipmitool command against one BMC (Ironic's `_exec_ipmitool`): commands to one BMC spaced by
- * at least a minimum interval, retries with backoff for busy or late answers up to `attempts`, a failure
+ * Runs `attempt` until it succeeds or fails for good: an IpmiFailure that is retryable (a busy BMC, a late
+ * answer) is tried again after a backoff, up to `attempts` tries in all.
+ */
+export async function retrying<T>(
+  target: IpmitoolTarget,
+  attempt: (tries: number) => Promise<T>,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt(tries);
+    } catch (error) {
+      if (!(error instanceof IpmiFailure) || !error.retryable) throw error;
+      if (tries >= target.policy.attempts)
+        throw new IpmiFailure(error.kind, `${error.message} (${tries} tries)`, true);
+      const pause = BACKOFF_MS[Math.min(tries - 1, BACKOFF_MS.length - 1)]!;
+      await sleep(pause, undefined, { signal: target.ctx.signal });
+    }
+  }
+}
+
+/** One command in one ipmitool process; its output, or its failure thrown. */
+export async function once(target: IpmitoolTarget, command: readonly string[]): Promise<string> {
+  // `mc info` names the vendor from the full registry; everything else starts faster without it.
+  const fullRegistry = command[0] === 'mc';
+  const { stdout, failure } = await invoke(target, command, { commands: 1, fullRegistry });
+  if (failure) throw failure;
+  return stdout;
+}
+
+/**
+ * Runs one ipmitool command against one BMC (Ironic's `_exec_ipmitool`): sessions with one BMC spaced by at
+ * least a minimum interval, retries with backoff for busy or late answers up to `attempts`, a failure
  * classified from ipmitool's own message.
  */
-export async function runIpmitool(
-  ctx: DriverContext,
-  connection: IpmiConnection,
-  command: readonly string[],
-  policy: IpmiPolicy,
-  /** Counts every ipmitool invocation, retries included. */
-  tally: { commands: number },
-): Promise<string> {
-  const password = ctx.secret(connection.passwordSecret);
-  // `mc info` names the vendor from the full registry; everything else starts faster without it.
-  const home: Record<string, string> = command[0] === 'mc' ? {} : { HOME: await ipmitoolHome(ctx.workdir) };
-  const hardLimit = policy.timeout * (policy.retransmits + 1) * 1000 * 2 + HARD_LIMIT_MARGIN_MS;
-  for (let attempt = 1; ; attempt++) {
-    await throttle(connection, policy.min_interval, ctx.signal);
-    tally.commands++;
-    const limit = AbortSignal.any([ctx.signal, AbortSignal.timeout(hardLimit)]);
-    const outcome = await ctx.exec(IPMITOOL, ipmitoolArgs(connection, command, policy), {
-      env: { IPMI_PASSWORD: password, ...home },
-      signal: limit,
-      onOutput: undefined,
-      capture: 64 * 1024,
-    });
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome.exitCode === 0 && !outcome.aborted) return outcome.stdout;
-    const failure = outcome.aborted
-      ? new IpmiFailure('timeout', `ipmitool did not finish within ${Math.round(hardLimit / 1000)} s`, true)
-      : classifyIpmitool(outcome.stderr, outcome.stdout);
-    if (!failure.retryable) throw failure;
-    if (attempt >= policy.attempts)
-      throw new IpmiFailure(failure.kind, `${failure.message} (${attempt} tries)`, true);
-    await sleep(BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)]!, undefined, { signal: ctx.signal });
-  }
+export function runIpmitool(target: IpmitoolTarget, command: readonly string[]): Promise<string> {
+  return retrying(target, () => once(target, command));
 }

@@ -23,8 +23,8 @@ const outcome = (result: IpmiResult, name: string) => result.machines.find((m) =
 describe('ipmi driver against simulated BMCs', () => {
   let site: Site;
   before(async () => {
-    // `dud` stands for a machine that cannot stay powered on: its process ends at once.
-    site = await ipmiSite([...simulated(3, 'node', true, ['vm']), { name: 'dud', command: ['true'] }]);
+    // `dud` stands for a machine that never powers on: its power supply has failed.
+    site = await ipmiSite([...simulated(3, 'node', true, ['vm']), { name: 'dud', powerFault: true }]);
   });
   after(() => site.close());
 
@@ -132,6 +132,7 @@ describe('ipmi driver against simulated BMCs', () => {
     assert.equal(dud.error!.kind, 'timeout');
     assert.match(dud.error!.message, /power is still off after 3 s/);
     assert.ok(dud.commands >= 3, 'it polled the power status');
+    assert.deepEqual((await site.fleet.state('dud')).machine, ['power fault']);
     assert.ok(dud.duration_ms < 8000, `${dud.duration_ms} ms`);
   });
 
@@ -190,7 +191,16 @@ describe('ipmi driver against simulated BMCs', () => {
       '-U',
       'admin',
     ]);
-    assert.deepEqual(command.slice(-4), ['chassis', 'bootdev', 'pxe', 'options=persistent']);
+    // One ipmitool process per machine: the action and its read-back in one session, from the cell's command file.
+    assert.deepEqual(command.slice(-3, -1), ['-v', 'exec']);
+    const file = command.at(-1)!;
+    assert.match(file, /\.stackbook\/ipmitool\/c\.commands$/);
+    assert.ok(
+      commands[1]!.summary.endsWith(
+        `exec ${file} (${file}: 'echo stackbook-ipmi-command 1' 'chassis bootdev pxe options=persistent' 'echo stackbook-ipmi-command 2' 'chassis bootparam get 5')`,
+      ),
+      commands[1]!.summary,
+    );
     assert.ok(command.includes('-E') && !command.includes('-P'));
     assert.deepEqual(command.slice(command.indexOf('-C'), command.indexOf('-C') + 6), [
       '-C',
@@ -201,7 +211,9 @@ describe('ipmi driver against simulated BMCs', () => {
       '1',
     ]);
     assert.match(commands[1]!.summary, /^node-1: IPMI_PASSWORD=\*{8} ipmitool /);
-    assert.ok(plan.some((action) => /reads the boot device back/.test(action.summary)));
+    assert.ok(
+      plan.some((action) => /chassis bootparam get 5 go in one ipmitool process/.test(action.summary)),
+    );
     assert.ok(!JSON.stringify(plan).includes(site.password));
     assert.equal((await site.fleet.state('node-1')).chassis.length, sent, 'nothing was sent to the BMC');
   });
@@ -262,12 +274,31 @@ describe('ipmi driver: a fleet of 20 with bad BMCs among them', () => {
       assert.ok(!ps.stdout.includes(site.password), 'the BMC password is visible in ps');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const { step, result } = await cell;
+    const { run, step, result } = await cell;
     assert.ok(seen > 0, 'ps saw ipmitool running');
     assert.equal(step.status, 'succeeded', JSON.stringify(step.error));
     assert.equal(result.machines.length, 20);
     assert.equal(result.succeeded, 20);
-    for (const machine of result.machines) assert.equal((await site.fleet.state(machine.name)).boot, 'pxe');
+    for (const machine of result.machines) {
+      const state = await site.fleet.state(machine.name);
+      assert.equal(state.boot, 'pxe');
+      // One ipmitool process and session a machine: ipmitool's bootdev (a read, then the write), then the read-back.
+      assert.equal(machine.commands, 1, machine.name);
+      assert.deepEqual(state.chassis.slice(-3), ['get boot', 'set boot pxe', 'get boot']);
+    }
+    const file = path.join(site.fx.dir, 'data', 'runs', run.id, '.stackbook', 'ipmitool', 'c.commands');
+    await assert.rejects(readFile(file), { code: 'ENOENT' }, 'the command file goes with the cell');
+  });
+
+  it('reads again on its own a state the batch did not bring back, without repeating the action', async () => {
+    await site.fleet.setDelay('node-6', 3, { nextRead: true });
+    const { step, result } = await runCell(site, 'action: power-on\nmachines: [node-6]');
+    assert.equal(step.status, 'succeeded', JSON.stringify(step.error));
+    const node = outcome(result, 'node-6');
+    assert.equal(node.power, 'on');
+    assert.ok(node.commands >= 2, `the power state was read again (${node.commands} ipmitool calls)`);
+    const chassis = (await site.fleet.state('node-6')).chassis;
+    assert.equal(chassis.filter((line) => line === 'set power 1').length, 1, chassis.join('\n'));
   });
 
   it('fails the wrong password, the unreachable port and the slow BMC each with its class, in bounded time; the rest succeed', async () => {
@@ -288,6 +319,7 @@ describe('ipmi driver: a fleet of 20 with bad BMCs among them', () => {
     assert.equal(result.succeeded, 4, 'the good BMCs are not hidden by the bad ones');
     for (const name of ['node-0', 'node-1', 'node-2', 'node-3']) {
       assert.equal(outcome(result, name).power, 'on');
+      assert.equal(outcome(result, name).commands, 1, 'power on and its power status in one session');
       assert.equal((await site.fleet.state(name)).power, 'on');
     }
     const wrong = outcome(result, 'wrong-password');

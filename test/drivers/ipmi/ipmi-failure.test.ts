@@ -35,6 +35,12 @@ describe('classifyIpmitool', () => {
         false,
       ],
       [`${NOISE}Unable to get Chassis Power Status\nClose Session command failed\n`, 'timeout', true],
+      // A batch whose BMC answered late: the late answer's complaint may come first.
+      [
+        `${NOISE}IPMI Request Match NOT FOUND\nUnable to set Chassis Power Control to Up/On\nUnable to get Chassis Power Status\n`,
+        'timeout',
+        true,
+      ],
       ['Error in open session response message : insufficient resources for session\n', 'bmc-error', true],
       [`${NOISE}Set Chassis Power Control to Up/On failed: Node busy\n`, 'bmc-error', true],
       [`${NOISE}Get Chassis Power Status failed: Unspecified error\n`, 'bmc-error', false],

@@ -1,7 +1,6 @@
 import { close, constants, fstat, open, read, realpath } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { FileCache } from './tftp-file-cache.ts';
 import { TftpErrorCode, TftpRefusal, type ReadRequest } from './tftp-protocol.ts';
 
 const openFd = promisify(open);
@@ -12,11 +11,8 @@ const realpathOf = promisify(realpath);
 /** netascii files are converted in memory; boot files are octet, and nothing this big is text. */
 const NETASCII_LIMIT = 64 * 1024 * 1024;
 
-/**
- * A file ready to send: an open descriptor (octet files too large to cache), or the bytes themselves
- * (shared from the cache, or converted to netascii).
- */
-export type ServedFile = { fd: number; size: number } | { data: Uint8Array; size: number };
+/** A file ready to send: an open descriptor (octet), or the converted bytes (netascii). */
+export type ServedFile = { fd: number; size: number } | { data: Buffer; size: number };
 
 function refusalFor(error: NodeJS.ErrnoException, file: string): TftpRefusal {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -29,14 +25,9 @@ function refusalFor(error: NodeJS.ErrnoException, file: string): TftpRefusal {
 /**
  * Opens the file a read request names, inside `realRoot` (a path with no symlinks in it) only: absolute
  * names and `..` are refused, and so is any name whose real path (symlinks followed) leaves the root. Only
- * regular files are served; an octet file comes from `cache` when it holds it (or can). Throws a
- * `TftpRefusal` saying what to answer.
+ * regular files are served. Throws a `TftpRefusal` saying what to answer.
  */
-export async function openInRoot(
-  realRoot: string,
-  request: ReadRequest,
-  cache?: FileCache,
-): Promise<ServedFile> {
+export async function openInRoot(realRoot: string, request: ReadRequest): Promise<ServedFile> {
   const name = request.requested;
   if (path.isAbsolute(request.file) || request.file.split(path.sep).includes('..'))
     throw new TftpRefusal('denied', TftpErrorCode.ACCESS_VIOLATION, 'Access violation', name);
@@ -60,12 +51,7 @@ export async function openInRoot(
     const stats = await fstatFd(fd);
     if (!stats.isFile())
       throw new TftpRefusal('denied', TftpErrorCode.ACCESS_VIOLATION, 'Not a regular file', name);
-    if (request.mode === 'octet') {
-      const data = await cache?.bytesOf(fd);
-      if (!data) return { fd, size: stats.size };
-      await closeFd(fd);
-      return { data, size: data.length };
-    }
+    if (request.mode === 'octet') return { fd, size: stats.size };
     if (stats.size > NETASCII_LIMIT)
       throw new TftpRefusal('denied', TftpErrorCode.ACCESS_VIOLATION, 'Too large for netascii', name);
     const raw = Buffer.allocUnsafe(stats.size);

@@ -8,6 +8,7 @@
  */
 import dgram from 'node:dgram';
 import { close, read } from 'node:fs';
+import { FileCache } from './tftp-file-cache.ts';
 import { errorPacketOf, OP_ACK, OP_DATA, OP_ERROR, TftpErrorCode } from './tftp-protocol.ts';
 
 /** Everything a transfer needs; plain data, so it can be posted to a worker thread. */
@@ -28,6 +29,8 @@ export interface TransferJob {
   timeoutMs: number;
   /** Retransmissions of one window before the transfer gives up. */
   retries: number;
+  /** The size of this thread's file cache (the first job's figure holds); 0: `fd` is read as it is sent. */
+  cacheBytes: number;
   /** The OACK to send first (options were acknowledged), or none: data starts at once. */
   oack?: Uint8Array;
   sendBufferSize: number;
@@ -301,6 +304,15 @@ class BlockSender {
   }
 }
 
+let cache: FileCache | undefined;
+
+/** The file's bytes from this thread's cache, or undefined: it is then read as it is sent. */
+function cachedBytes(job: TransferJob): Promise<Buffer | undefined> {
+  if (job.fd === undefined || job.cacheBytes <= 0) return Promise.resolve(undefined);
+  cache ??= new FileCache({ maxBytes: job.cacheBytes, maxFileBytes: job.cacheBytes / 4 });
+  return cache.bytesOf(job.fd).catch(() => undefined);
+}
+
 /** A transfer under way; `abort` ends it with an ERROR packet to the client. */
 export interface RunningTransfer {
   abort(reason: string): void;
@@ -313,12 +325,14 @@ export interface RunningTransfer {
  */
 export function runTransfer(job: TransferJob, onDone: (result: TransferResult) => void): RunningTransfer {
   const socket = dgram.createSocket({ type: job.family, sendBufferSize: job.sendBufferSize });
+  // Read (or found in the cache) while the socket binds; the descriptor is closed only once it is done.
+  const bytes = cachedBytes(job);
   let sender: BlockSender | undefined;
   let ended = false;
   const early = (outcome: TransferResult['outcome'], error: string) => {
     if (ended) return;
     ended = true;
-    if (job.fd !== undefined) close(job.fd, () => undefined);
+    if (job.fd !== undefined) void bytes.finally(() => close(job.fd!, () => undefined));
     try {
       socket.close();
     } catch {
@@ -329,13 +343,22 @@ export function runTransfer(job: TransferJob, onDone: (result: TransferResult) =
   socket.once('error', (error) => early('error', `transfer socket: ${error.message}`));
   socket.bind({ address: job.localAddress, port: 0, exclusive: true }, () => {
     socket.connect(job.clientPort, job.clientAddress, () => {
-      if (ended) return;
-      socket.removeAllListeners('error');
-      sender = new BlockSender(socket, job, (result) => {
-        ended = true;
-        onDone(result);
+      void bytes.then((data) => {
+        if (ended) return;
+        socket.removeAllListeners('error');
+        let source = job;
+        // Sent from memory, unless the file changed since the server took its size for the OACK (it is then
+        // read as it is sent, and fails if it shrank).
+        if (data?.length === job.size) {
+          close(job.fd!, () => undefined);
+          source = { ...job, fd: undefined, data };
+        }
+        sender = new BlockSender(socket, source, (result) => {
+          ended = true;
+          onDone(result);
+        });
+        sender.start();
       });
-      sender.start();
     });
   });
   return {

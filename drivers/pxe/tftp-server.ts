@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { realpath } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
-import { FileCache } from './tftp-file-cache.ts';
 import { closeServed, openInRoot, type ServedFile } from './tftp-files.ts';
 import {
   errorPacketOf,
@@ -62,8 +61,8 @@ export interface TftpServerOptions {
   /** Transfers under way at once; a request beyond is refused (a flood cannot exhaust descriptors). */
   maxTransfers?: number;
   /**
-   * Bytes of files held in memory and shared by every transfer of them (0: none, each transfer reads its
-   * file as it sends it). A file larger than a quarter of this is never held.
+   * Bytes of files each sending thread holds in memory for every transfer of them (0: none, each transfer
+   * reads its file as it sends it). A file larger than a quarter of this is never held.
    */
   cacheBytes?: number;
 }
@@ -94,7 +93,6 @@ export class TftpServer {
   private readonly settled = new Set<Promise<void>>();
   private nextId = 1;
   private readonly limits: typeof DEFAULTS;
-  private readonly cache: FileCache | undefined;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -115,8 +113,7 @@ export class TftpServer {
       maxTransfers: options.maxTransfers ?? DEFAULTS.maxTransfers,
       cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
     };
-    const cacheBytes = this.limits.cacheBytes;
-    if (cacheBytes > 0) this.cache = new FileCache({ maxBytes: cacheBytes, maxFileBytes: cacheBytes / 4 });
+
     socket.on('message', this.onRequest);
   }
 
@@ -217,7 +214,7 @@ export class TftpServer {
   ): Promise<void> {
     let file: ServedFile;
     try {
-      file = await openInRoot(this.realRoot, request, this.cache);
+      file = await openInRoot(this.realRoot, request);
     } catch (error) {
       const refusal =
         error instanceof TftpRefusal
@@ -287,6 +284,7 @@ export class TftpServer {
       rollover: request.rollover ?? 0,
       timeoutMs,
       retries: limits.retries,
+      cacheBytes: limits.cacheBytes,
       ...(Object.keys(granted).length ? { oack: oackPacketOf(granted) } : {}),
       // Room for two windows with the kernel's overhead, so a window is never held back for space.
       sendBufferSize: Math.max(212992, 4 * windowsize * (blksize + 64)),

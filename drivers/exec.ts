@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -51,30 +50,25 @@ const PARTIAL_FLUSH_MS = 100;
  * Runs a program with an argument array — never a shell string — in its own process group, streaming its
  * output line-wise. The only place in stackbook that starts processes.
  *
- * Started with `child_process.spawn` itself rather than execa: with buffering, rejection and encoding all
- * handled here, execa only added its option handling, 1.3–2 ms of CPU per process (measured on a no-op
- * bash script: 5.1–5.7 ms against 3.3–4.7 ms), on the path of every cell.
+ * Through execa, as every process stackbook starts (a fixed choice of the project). With buffering,
+ * rejection and encoding handled here, its option handling costs 1.3–2 ms of CPU per process (measured on a
+ * no-op bash script against `child_process.spawn`: 5.1–5.7 ms against 3.3–4.7 ms); the server's overhead
+ * per cell stays within its budget with it (decision 30).
  */
 export const exec: Exec = async (file, args, options = {}) => {
   const started = performance.now();
   const scrubber = options.scrubber ?? new Scrubber();
-  const subprocess = spawn(file, args, {
+  const subprocess = execa(file, args, {
     cwd: options.cwd,
-    env: {
-      ...process.env,
-      ...options.env,
-      ...(options.marker ? { STACKBOOK_STEP: options.marker } : {}),
-    },
+    env: { ...options.env, ...(options.marker ? { STACKBOOK_STEP: options.marker } : {}) },
+    extendEnv: true,
     detached: true,
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  // A program that cannot start (missing, not executable, no such cwd) ends with no exit code, as one
-  // killed ends with a signal; the caller reads either from the result.
-  const exited = new Promise<{ exitCode: number | undefined; signal: string | undefined }>((resolve) => {
-    subprocess.once('exit', (code, signal) =>
-      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
-    );
-    subprocess.once('error', () => resolve({ exitCode: undefined, signal: undefined }));
+    buffer: false,
+    reject: false,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    encoding: 'utf8',
   });
   const pid = subprocess.pid;
   let aborted = false;
@@ -124,7 +118,7 @@ export const exec: Exec = async (file, args, options = {}) => {
 
   try {
     const [result] = await Promise.all([
-      exited,
+      subprocess,
       pump('stdout', subprocess.stdout),
       pump('stderr', subprocess.stderr),
     ]);

@@ -101,6 +101,8 @@ export async function invoke(
   const outcome = await ctx.exec(IPMITOOL, ipmitoolArgs(connection, command, policy), {
     env: { IPMI_PASSWORD: password, ...home },
     signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(hardLimit)]),
+    // ipmitool's output is read here, not streamed to the step: each machine gets its own line instead.
+    onOutput: undefined,
     capture: 64 * 1024,
   });
   if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -288,6 +288,13 @@ describe('ipmi driver: a fleet of 20 with bad BMCs among them', () => {
     }
     const file = path.join(site.fx.dir, 'data', 'runs', run.id, '.stackbook', 'ipmitool', 'c.commands');
     await assert.rejects(readFile(file), { code: 'ENOENT' }, 'the command file goes with the cell');
+    // The step's output is one line a machine, not ipmitool's chatter or the batch's marks.
+    const output = site.fx.events
+      .filter((event) => event.run === run.id && (event.kind === 'stdout' || event.kind === 'stderr'))
+      .map((event) => event.data)
+      .join('');
+    assert.equal(output.split('\n').filter(Boolean).length, 20, output);
+    assert.doesNotMatch(output, /stackbook-ipmi-command|IANA/);
   });
 
   it('reads again on its own a state the batch did not bring back, without repeating the action', async () => {

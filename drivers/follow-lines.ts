@@ -3,6 +3,8 @@ import { open } from 'node:fs/promises';
 /** A file being followed; `stop` reads what is left and ends. */
 export interface LineFollower {
   stop(): Promise<void>;
+  /** Reads what has been appended since the last read, now (after any read under way). */
+  readNow(): Promise<void>;
   /** How far the file has been read, to go on from there later. */
   readonly offset: number;
 }
@@ -38,13 +40,13 @@ export function followLines(
     }
   };
   let running = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(poll).catch(() => undefined);
-  }, options.intervalMs ?? 100);
+  const read = () => (running = running.then(poll).catch(() => undefined));
+  const timer = setInterval(read, options.intervalMs ?? 100);
   return {
     get offset() {
       return offset;
     },
+    readNow: () => (stopped ? running : read()),
     async stop() {
       if (stopped) return;
       stopped = true;

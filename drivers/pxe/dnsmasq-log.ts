@@ -193,6 +193,11 @@ export function parseDnsmasqLog(text: string, options: { tftpRoot?: string } = {
 
 export interface LogFollower {
   stop(): Promise<void>;
+  /**
+   * Reads the log up to now and releases the held event: for a caller who knows the exchange it belongs to
+   * is over (a machine that fetches a file over TFTP has had its DHCP answer), so its lines come first.
+   */
+  catchUp(): Promise<void>;
 }
 
 /**
@@ -221,6 +226,10 @@ export function followDnsmasqLog(
   return {
     async stop() {
       await follower.stop();
+      parser.flush().forEach(onEvent);
+    },
+    async catchUp() {
+      await follower.readNow();
       parser.flush().forEach(onEvent);
     },
   };

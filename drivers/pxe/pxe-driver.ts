@@ -123,25 +123,38 @@ async function waitBoot(args: Args<'wait-boot'>, ctx: DriverContext): Promise<Px
   const dhcp = followDnsmasqLog(service.dnsmasq.files.log, (event) => step(watch.dhcp(event)), {
     fromOffset: from.dhcp,
   });
+  // Transfers wait until the DHCP log has been read up to the moment they were seen: dnsmasq logs an
+  // exchange before it answers, so a machine's DHCP lines then come before its files, as they happened
+  // (the log's parser may hold an exchange's last message until the log goes quiet).
+  const transfers: TftpTransfer[] = [];
   const tftp = followLines(
     service.paths.tftpEvents,
     (line) => {
       if (!line.trim()) return;
       try {
-        step(watch.tftp(JSON.parse(line) as TftpTransfer));
+        transfers.push(JSON.parse(line) as TftpTransfer);
       } catch {
         // A line the daemon was writing when it stopped.
       }
     },
-    { fromOffset: from.tftp, intervalMs: 150 },
+    { fromOffset: from.tftp, intervalMs: 60_000 },
   );
+  const reportTransfers = () => {
+    for (const transfer of transfers.splice(0)) step(watch.tftp(transfer));
+  };
   const deadline = Date.now() + (args.timeout ?? 300_000);
   try {
-    while (!watch.done && Date.now() < deadline && !ctx.signal.aborted)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    while (!watch.done && Date.now() < deadline && !ctx.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await tftp.readNow();
+      if (!transfers.length) continue;
+      await dhcp.catchUp();
+      reportTransfers();
+    }
   } finally {
-    await dhcp.stop();
     await tftp.stop();
+    await dhcp.stop();
+    reportTransfers();
   }
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const machines = watch.machines.map((machine) => {

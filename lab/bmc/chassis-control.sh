@@ -3,13 +3,13 @@
 #   chassis-control.sh STATE_DIR get power boot
 #   chassis-control.sh STATE_DIR set power 1 | set reset 1 | set shutdown 1 | set boot pxe|default|cdrom|bios
 # Power and boot device live in files of STATE_DIR. When STATE_DIR/machine exists (an executable: the process
-# that stands for the machine, later a qemu VM) power on starts it in its own session and power off stops it;
-# the power state is then whether it lives. Each call must answer within a second (ipmi_sim retransmits
-# otherwise), so nothing here waits for more than a moment; and it runs for every IPMI command of a fleet,
-# on the same CPUs as the ipmitool processes that drive it, so it costs one shell and nothing more: files are
-# read with builtins, values pass in variables rather than through $(…) subshells, and ipmi_sim's own shell
-# sources this file instead of starting another (see bmc-fleet.ts). It may therefore be sourced: it keeps to
-# its own variable names and ends with `exit`.
+# that stands for the machine, the lab's qemu VM with `lab up --vms`) power on starts it in its own session
+# and power off stops it; the power state is then whether it lives. Each call must answer within a second
+# (ipmi_sim retransmits otherwise), so nothing here waits for more than a moment; and it runs for every IPMI
+# command of a fleet, on the same CPUs as the ipmitool processes that drive it, so it costs one shell and
+# nothing more: files are read with builtins, values pass in variables rather than through $(…) subshells,
+# and ipmi_sim's own shell sources this file instead of starting another (see bmc-fleet.ts). It may therefore
+# be sourced: it keeps to its own variable names and ends with `exit`.
 set -u
 dir=$1
 shift

@@ -159,4 +159,29 @@ describe('dnsmasq log events', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('catches up at once: the log read to its end and the held message released, without waiting for quiet', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-dnsmasq-log-'));
+    try {
+      const file = path.join(dir, 'dnsmasq.log');
+      const events: DnsmasqLogEvent[] = [];
+      // Neither the poll nor the quiet period would come within this test on their own.
+      const follower = followDnsmasqLog(file, (event) => events.push(event), {
+        intervalMs: 60_000,
+        quietMs: 60_000,
+      });
+      // Up to the ACK and its next-server line: the ACK is the held message.
+      await appendFile(file, `${LOG.split('\n').slice(0, 21).join('\n')}\n`);
+      await follower.catchUp();
+      assert.deepEqual(
+        events.map((event) => event.kind === 'dhcp' && `${event.message} ${event.ip ?? ''}`.trim()),
+        ['DHCPDISCOVER', 'DHCPOFFER 10.77.1.21', 'DHCPREQUEST 10.77.1.21', 'DHCPACK 10.77.1.21'],
+      );
+      assert.equal((events[3] as { nextServer?: string }).nextServer, '10.77.1.1');
+      await follower.stop();
+      assert.equal(events.length, 4, 'nothing twice');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

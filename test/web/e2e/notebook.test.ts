@@ -112,6 +112,8 @@ describe('web notebook', () => {
     await page.keyboard.press('Shift+Enter');
     await page.waitForURL(/run=/);
     await status('two').getByText('succeeded').waitFor();
+    // The status and the last output can arrive in one batch: the output view draws its rows a frame later.
+    await cell('two').locator('sb-output').getByText('two ran', { exact: true }).waitFor();
     assert.deepEqual(await rows('two'), ['two ran']);
     assert.equal(await status('one').innerText(), 'not run');
     await page.close();
@@ -122,6 +124,8 @@ describe('web notebook', () => {
     await cell('b').locator('[data-testid=run-from]').click();
     await status('c').getByText('succeeded').waitFor();
     await status('b').getByText('succeeded').waitFor();
+    for (const name of ['b', 'c'])
+      await cell(name).locator('sb-output').getByText(`${name} ran`, { exact: true }).waitFor();
     assert.deepEqual(await rows('b'), ['b ran']);
     assert.deepEqual(await rows('c'), ['c ran']);
     assert.equal(await status('a').innerText(), 'not run');
@@ -147,6 +151,7 @@ describe('web notebook', () => {
     // Two attempts of 0.4 s and a 250 ms backoff between them.
     const live = await seconds();
     assert.ok(live >= 1 && live < 10, `duration ${live} s`);
+    await cell('flaky').locator('sb-output').getByText('attempt 2', { exact: true }).waitFor();
     const shown = (await rows('flaky')).join('\n');
     assert.match(shown, /attempt 1[\s\S]*attempt 1 of 3 failed[\s\S]*attempt 2/);
     // Read back from the recorded step, the card says the same.

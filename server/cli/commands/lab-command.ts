@@ -142,8 +142,8 @@ export async function labCommand(argv: string[]): Promise<number> {
     }));
     const dcDir = path.join(options.datacentres, dc);
     const overlayFile = path.join(dcDir, 'runbooks', 'pxe-netboot.md');
-    const withVms = vms ? await prepareVms(options, dc, machines) : undefined;
     try {
+      const withVms = vms ? await prepareVms(options, dc, machines) : undefined;
       const fleet = await BmcFleet.start({ dir, machines });
       await fleet.writeDatacentre(dcDir, dc, withVms?.profile ?? {});
       if (withVms) {

@@ -126,17 +126,22 @@ export async function ipmiFanout(): Promise<void> {
 
     // (b) One call of each command, against an idle BMC: the median of 15. Their CPU, per call, is what
     // every ipmitool process costs this machine, however it is started.
-    const latency: number[] = [];
-    const single = cpuNow(fleet);
-    for (const command of COMMANDS) {
-      const times: number[] = [];
-      for (let i = 0; i < 15; i++) {
-        const started = performance.now();
-        await execa('ipmitool', [...base(fleet.bmcs[0]!), ...command], { env });
-        times.push(performance.now() - started);
+    /** Each command's median latency over `samples` calls to one BMC, one call after another. */
+    const callLatencies = async (samples: number) => {
+      const latencies: number[] = [];
+      for (const command of COMMANDS) {
+        const times: number[] = [];
+        for (let i = 0; i < samples; i++) {
+          const started = performance.now();
+          await execa('ipmitool', [...base(fleet.bmcs[0]!), ...command], { env });
+          times.push(performance.now() - started);
+        }
+        latencies.push(median(times));
       }
-      latency.push(median(times));
-    }
+      return latencies;
+    };
+    const single = cpuNow(fleet);
+    const latency = await callLatencies(15);
     const singleCpu = cpuSince(fleet, single);
     const callCpu = singleCpu.children / (15 * COMMANDS.length);
     const waves = Math.ceil(MACHINES / CONCURRENCY);
@@ -251,16 +256,7 @@ export async function ipmiFanout(): Promise<void> {
     // (a BMC's firmware reading its power controller), where ipmi_sim on loopback answers at once and this
     // machine's 2 cores become the limit. One round: the loop alone takes most of a minute.
     await Promise.all(fleet.bmcs.map((bmc) => fleet.setDelay(bmc.name, BMC_DELAY_S)));
-    const slowLatency: number[] = [];
-    for (const command of COMMANDS) {
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now();
-        await execa('ipmitool', [...base(fleet.bmcs[0]!), ...command], { env });
-        times.push(performance.now() - started);
-      }
-      slowLatency.push(median(times));
-    }
+    const slowLatency = await callLatencies(3);
     const slowIdeal = slowLatency.reduce((sum, ms) => sum + ms, 0) * waves;
     await powerOffAll();
     const slowStarted = performance.now();

@@ -128,9 +128,9 @@ function lanConf(bmc: SimulatedBmc): string {
   ].join('\n');
 }
 
-/** A MAC in QEMU's range for the i-th machine of a fleet. */
-function macOf(index: number): string {
-  return `52:54:00:5b:${((index >> 8) & 0xff).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`;
+/** A MAC in QEMU's range for the i-th machine of a fleet; `prefix` (four octets) tells fleets apart. */
+export function macOf(index: number, prefix = '52:54:00:5b'): string {
+  return `${prefix}:${((index >> 8) & 0xff).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 /**

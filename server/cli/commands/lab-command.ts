@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BmcFleet, type SimulatedMachine } from '../../../lab/bmc/bmc-fleet.ts';
+import { BmcFleet, macOf, type SimulatedMachine } from '../../../lab/bmc/bmc-fleet.ts';
 import { LabNetwork, namespaceNames } from '../../../lab/net/lab-network.ts';
 import { prepareVmFolder, vmCommand } from '../../../lab/net/qemu-vm.ts';
 import { StackbookError } from '../../stackbook-error.ts';
@@ -34,13 +34,17 @@ async function loadWire(options: CommonOptions, dc: string): Promise<LabWire | u
   return text === undefined ? undefined : (JSON.parse(text) as LabWire);
 }
 
-/** Deletes the lab's network namespace (stopping what still runs in it, the PXE service among them). */
-async function removeWire(options: CommonOptions, dc: string): Promise<void> {
+/**
+ * Deletes the lab's network namespace (stopping what still runs in it, the PXE service among them); answers
+ * what it deleted.
+ */
+async function removeWire(options: CommonOptions, dc: string): Promise<LabWire | undefined> {
   const wire = await loadWire(options, dc);
-  if (!wire) return;
+  if (!wire) return undefined;
   if ((await namespaceNames()).includes(wire.namespace))
     await LabNetwork.attach(wire.namespace, wire.subnet).delete();
   await rm(wireFile(options, dc), { force: true });
+  return wire;
 }
 
 /**
@@ -60,7 +64,7 @@ async function prepareVms(options: CommonOptions, dc: string, machines: Simulate
   for (const [index, machine] of machines.entries()) {
     const tap = await network.addTap(`tap${index}`);
     const dir = await prepareVmFolder(path.join(labDir, 'vms', machine.name));
-    const mac = `52:54:00:5c:${((index >> 8) & 0xff).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`;
+    const mac = macOf(index, '52:54:00:5c');
     const [file, args] = vmCommand({ dir, tap, namespace: network.namespace, mac });
     Object.assign(machine, { mac: [mac], command: [file, ...args] });
   }
@@ -172,8 +176,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       return 0;
     }
     await running.stop();
-    const wire = await loadWire(options, dc);
-    await removeWire(options, dc);
+    const wire = await removeWire(options, dc);
     process.stdout.write(
       `lab ${dc}: ${running.bmcs.length} simulated BMCs stopped${wire ? `, network namespace ${wire.namespace} deleted` : ''}\n`,
     );

@@ -7,7 +7,10 @@
  * alternate between servers; each server's best round counts. Target: stackbook ≥ 1.0× the fastest
  * reference. Each server's CPU per GiB is printed too (a figure a busy machine disturbs less than the wall
  * clock), measured through a cgroup of its own when cgroup v2 is writable, which counts tftpd-hpa's forked
- * children. Needs root (network namespace) and the Debian packages tftpd-hpa, dnsmasq and curl.
+ * children. A fourth server runs in the same rounds, Node's floor (`tftp-floor-server.ts`: the least a TFTP
+ * server on Node's dgram does per block, shaped as stackbook's), so each run shows which part of the gap to
+ * the references is stackbook's and which is the runtime's (decisions.md 34). Needs root (network namespace)
+ * and the Debian packages tftpd-hpa, dnsmasq and curl.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,6 +24,8 @@ const CLIENTS = 16;
 const FILE_BYTES = 64 * 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_TFTP_ROUNDS ?? 2);
 const BIN = fileURLToPath(new URL('../server/cli/bin.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./tftp-floor-server.ts', import.meta.url));
+const FLOOR_NAME = 'Node floor';
 const CGROUP_V2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((dir) =>
   existsSync(path.join(dir, 'cgroup.controllers')),
 );
@@ -93,18 +98,25 @@ export async function tftpThroughput(): Promise<void> {
       if (cgroup) Object.assign(server, { cgroup, cpu: () => cgroupCpu(cgroup) });
       return server;
     };
+    /** The port a Node server prints once it listens on a free one. */
+    const listening = (server: Server) =>
+      new Promise<number>((resolve, reject) => {
+        let output = '';
+        server.process.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk;
+          const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+          if (match) resolve(Number(match[1]));
+        });
+        void server.process.then((result) => reject(new Error(`${server.name} exited: ${result.stderr}`)));
+      });
     const sb = await start('stackbook', 0, process.execPath, [
       ...[BIN, 'tftp-serve', '--root', root, '--address', '127.0.0.1', '--port', '0'],
     ]);
-    sb.port = await new Promise<number>((resolve, reject) => {
-      let output = '';
-      sb.process.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk;
-        const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-        if (match) resolve(Number(match[1]));
-      });
-      void sb.process.then((result) => reject(new Error(`stackbook tftp-serve exited: ${result.stderr}`)));
-    });
+    sb.port = await listening(sb);
+    const floor = await start(FLOOR_NAME, 0, process.execPath, [
+      ...['--import', import.meta.resolve('tsx'), FLOOR, root],
+    ]);
+    floor.port = await listening(floor);
     const asRoot = process.getuid?.() === 0;
     await start('tftpd-hpa', 1069, 'in.tftpd', [
       ...[
@@ -177,7 +189,9 @@ export async function tftpThroughput(): Promise<void> {
         }
       }
       const best = (name: string) => Math.max(...rates.get(name)!);
-      const references = servers.filter((server) => server !== sb).map((server) => server.name);
+      const references = servers
+        .filter((server) => server !== sb && server !== floor)
+        .map((server) => server.name);
       const [fastest, other] = [...references].sort((a, b) => best(b) - best(a)) as [string, string];
       console.log(`  blksize ${blksize}`);
       for (const server of servers) {
@@ -194,6 +208,13 @@ export async function tftpThroughput(): Promise<void> {
       console.log(
         `    stackbook / ${fastest} (fastest reference): ${(best('stackbook') / best(fastest)).toFixed(2)}× (target ≥ 1.0×); ` +
           `stackbook / ${other}: ${(best('stackbook') / best(other)).toFixed(2)}×`,
+      );
+      const floorCpu = cpu.get(FLOOR_NAME);
+      const sbCpu = cpu.get('stackbook');
+      console.log(
+        `    ${FLOOR_NAME} / ${fastest}: ${(best(FLOOR_NAME) / best(fastest)).toFixed(2)}× (the runtime's own ceiling here); ` +
+          `stackbook / ${FLOOR_NAME}: ${(best('stackbook') / best(FLOOR_NAME)).toFixed(2)}×` +
+          (floorCpu && sbCpu ? `, CPU per GiB ${(sbCpu / floorCpu).toFixed(2)}×` : ''),
       );
     }
   } finally {

@@ -2,7 +2,7 @@
  * Node's floor for issue 6's benchmark: the least a TFTP server on Node's `dgram` can do per block, run
  * beside stackbook's in `tftp-throughput.ts` so every run shows how much of the gap to the references is
  * the runtime's. The same shape as stackbook's data path (decisions.md 29, 32): RRQs on one socket, each
- * transfer on a socket of its own bound to the server's address and connected to the client, handed to two
+ * transfer on a socket of its own bound to the server's address and connected to the client, handed to its
  * worker threads in turn, the file held in memory, one packet buffer per transfer. Per ACK it does nothing
  * but check the block number, copy the next block in and send it: no options but `blksize`, no
  * retransmission, no timeout, no events, no path checks. A measuring instrument, never a server to run.
@@ -11,6 +11,7 @@
  */
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
@@ -21,7 +22,8 @@ interface Request {
   address: string;
 }
 
-const THREADS = 2;
+/** As many sending threads as stackbook's TFTP server starts by default (tftp-server.ts). */
+const THREADS = Math.min(4, os.availableParallelism());
 
 /** Answers RRQs on a free port of 127.0.0.1 and hands each transfer to the next worker thread. */
 export function serveFloor(root: string): void {

@@ -14,10 +14,12 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { OP_ACK, OP_DATA, oackPacketOf, parseRequest } from '../drivers/pxe/tftp-protocol.ts';
 
 interface Request {
-  name: string;
-  blksize: number;
+  file: string;
+  /** Absent: the client asked for no options, so none are acknowledged and blocks are 512 bytes. */
+  blksize?: number;
   port: number;
   address: string;
 }
@@ -36,12 +38,15 @@ export function serveFloor(root: string): void {
   let turn = 0;
   const socket = dgram.createSocket('udp4');
   socket.on('message', (message, client) => {
-    if (message[1] !== 1) return;
-    const fields = message.toString('latin1', 2).split('\0');
-    let blksize = 512;
-    for (let i = 2; i + 1 < fields.length; i += 2)
-      if (fields[i]!.toLowerCase() === 'blksize') blksize = Number(fields[i + 1]);
-    const request: Request = { name: fields[0]!, blksize, port: client.port, address: client.address };
+    // The project's own parser: a request costs the same here as in stackbook (refusals are dropped).
+    let file: string, blksize: number | undefined;
+    try {
+      ({ file, blksize } = parseRequest(message));
+    } catch {
+      return;
+    }
+    const request: Request = { file, port: client.port, address: client.address };
+    if (blksize !== undefined) request.blksize = blksize;
     workers[turn++ % THREADS]!.postMessage(request);
   });
   socket.bind(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${socket.address().port}`));
@@ -50,7 +55,9 @@ export function serveFloor(root: string): void {
 /** A worker thread: sends each file it is handed in lock-step, from memory. */
 function sendTransfers(root: string): void {
   const files = new Map<string, Buffer>();
-  parentPort!.on('message', ({ name, blksize, port, address }: Request) => {
+  parentPort!.on('message', (request: Request) => {
+    const { file: name, port, address } = request;
+    const blksize = request.blksize ?? 512;
     let data = files.get(name);
     if (!data) files.set(name, (data = readFileSync(path.join(root, name))));
     const file = data;
@@ -59,12 +66,9 @@ function sendTransfers(root: string): void {
     socket.bind(0, '127.0.0.1', () =>
       socket.connect(port, address, () => {
         const packet = Buffer.allocUnsafe(4 + blksize);
-        packet[0] = 0;
-        packet[1] = 3;
+        packet.writeUInt16BE(OP_DATA, 0);
         let block = 0;
-        socket.on('message', (ack: Buffer) => {
-          if (ack[1] !== 4 || ((ack[2]! << 8) | ack[3]!) !== (block & 0xffff)) return;
-          if (block === last) return socket.close();
+        const sendNext = () => {
           block++;
           const offset = (block - 1) * blksize;
           const length = Math.max(0, Math.min(blksize, file.length - offset));
@@ -72,8 +76,15 @@ function sendTransfers(root: string): void {
           packet[3] = block & 0xff;
           file.copy(packet, 4, offset, offset + length);
           socket.send(length === blksize ? packet : packet.subarray(0, 4 + length));
+        };
+        socket.on('message', (ack: Buffer) => {
+          if (ack[1] !== OP_ACK || ((ack[2]! << 8) | ack[3]!) !== (block & 0xffff)) return;
+          if (block === last) return socket.close();
+          sendNext();
         });
-        socket.send(Buffer.from(`\0\x06blksize\0${blksize}\0`, 'latin1'));
+        // Block 0 stands for the OACK, which its ACK 0 answers.
+        if (request.blksize !== undefined) socket.send(oackPacketOf({ blksize }));
+        else sendNext();
       }),
     );
   });

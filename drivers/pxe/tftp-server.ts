@@ -113,7 +113,6 @@ export class TftpServer {
       maxTransfers: options.maxTransfers ?? DEFAULTS.maxTransfers,
       cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
     };
-
     socket.on('message', this.onRequest);
   }
 

@@ -8,7 +8,6 @@
  * so the CPU each party used is measured too, and with it (c) the least time any run of these cells can take
  * on this machine.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { defaultRegistry } from '../drivers/default-registry.ts';
 import { fanOut } from '../drivers/fan-out.ts';
 import { ipmitoolHome } from '../drivers/ipmi/ipmitool-home.ts';
 import { BmcFleet } from '../lab/bmc/bmc-fleet.ts';
+import { processCpu } from './process-cpu.ts';
 import { Engine } from '../server/engine/engine.ts';
 import { loadDatacentre } from '../server/runbook/load-datacentre.ts';
 import type { IpmiResult } from '../drivers/ipmi/ipmi-args.ts';
@@ -46,28 +46,15 @@ machines: "{{ dc.machines }}"
 \`\`\`
 `;
 
-/** CPU seconds of a process (`self` or a pid): its own, or what its children that ended used. */
-function processCpu(pid: number | 'self', which: 'own' | 'children'): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime, in clock ticks (USER_HZ, 100 on Linux).
-    const [user, system] = which === 'own' ? [fields[11], fields[12]] : [fields[13], fields[14]];
-    return (Number(user) + Number(system)) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds used so far by each party: this process, the processes it started, the simulated BMCs. */
 function cpuNow(fleet: BmcFleet) {
   const node = process.cpuUsage();
   return {
     node: (node.user + node.system) / 1e6,
-    children: processCpu('self', 'children'),
+    children: processCpu('self', 'children') ?? 0,
     // Each ipmi_sim with the chassis programs it ran (it waits for them).
     bmcs: fleet.bmcs.reduce(
-      (sum, bmc) => sum + processCpu(bmc.pid, 'own') + processCpu(bmc.pid, 'children'),
+      (sum, bmc) => sum + (processCpu(bmc.pid) ?? 0) + (processCpu(bmc.pid, 'children') ?? 0),
       0,
     ),
   };

@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpu } from './process-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -48,10 +49,9 @@ export async function startServeProcess(runbooks: Record<string, string>) {
     url,
     /** CPU time the server has used so far (user + system), in ms. */
     async cpuMs(): Promise<number> {
-      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      const seconds = processCpu(child.pid!);
+      if (seconds === undefined) throw new Error(`the server (pid ${child.pid}) is gone`);
+      return seconds * 1000;
     },
     /** The server's peak resident memory so far (VmHWM), in bytes. */
     async peakRss(): Promise<number> {

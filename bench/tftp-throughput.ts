@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { processCpu } from './process-cpu.ts';
 
 const CLIENTS = 16;
 const FILE_BYTES = 64 * 1024 * 1024;
@@ -37,18 +38,6 @@ interface Server {
   /** CPU seconds the server (and anything it forked) has used so far, when that can be known. */
   cpu: () => number | undefined;
   cgroup?: string;
-}
-
-/** User + system CPU seconds of one process and its threads, from /proc. */
-function processCpu(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Puts a process in a cgroup of its own (its future children follow); undefined when it cannot. */

@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses). */
-function statFields(pid: number | string): string[] | undefined {
+/**
+ * The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses): the
+ * process's state is the first; undefined when the process is gone.
+ */
+export function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { groupMembers } from '../../drivers/process-alive.ts';
+import { groupMembers, statFields } from '../../drivers/process-alive.ts';
 
 /** The start time of a process in clock ticks since boot, which tells a live pid from a reused one. */
 function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return statFields(pid)?.[19];
 }
 
 let ownOwner: string | undefined;
